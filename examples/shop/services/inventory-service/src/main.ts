@@ -1,0 +1,4 @@
+import { runService } from '@outrig/core';
+import { buildInventoryService } from './service.ts';
+
+await runService(() => buildInventoryService());

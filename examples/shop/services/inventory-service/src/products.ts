@@ -1,0 +1,36 @@
+import { InventoryErrors } from './errors.ts';
+import type { NewProduct, Product, ProductRepository } from './repositories/product-repository.ts';
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** Product use cases, shared by every API version. */
+export class Products {
+  readonly #repo: ProductRepository;
+
+  constructor(repo: ProductRepository) {
+    this.#repo = repo;
+  }
+
+  list(): Promise<Product[]> {
+    return this.#repo.list();
+  }
+
+  async get(id: string): Promise<Product> {
+    const product = await this.#repo.get(id);
+    if (!product) throw InventoryErrors.PRODUCT_NOT_FOUND({ params: { id } });
+    return product;
+  }
+
+  async create(input: NewProduct): Promise<Product> {
+    if (input.price && !CURRENCIES.has(input.price.currency)) {
+      throw InventoryErrors.CURRENCY_UNKNOWN({
+        params: { currency: input.price.currency },
+        details: { fields: [{ path: 'body/price/currency', message: 'must be an ISO 4217 code' }] },
+      });
+    }
+    if (input.sku !== null && (await this.#repo.findBySku(input.sku))) {
+      throw InventoryErrors.SKU_TAKEN({ params: { sku: input.sku } });
+    }
+    return this.#repo.create(input);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Config keys: each names its environment variable, documents itself, has a default (or is
+ * required) and parses its raw string, returning a message of what is expected on failure.
+ */
+export interface ConfigKey<T> {
+  readonly env: string;
+  readonly doc: string;
+  /** `undefined` = required (unless `optional`). */
+  readonly default?: T;
+  readonly optional?: boolean;
+  /** Human description of accepted values, used in error messages and docs. */
+  readonly expected: string;
+  parse(raw: string): T;
+}
+
+type KeyInit<T> = { env: string; doc: string; default?: T; optional?: boolean };
+
+class ParseError extends Error {}
+/** Thrown by a parser: the message says what was expected. */
+export { ParseError as ConfigParseError };
+
+function key<T>(init: KeyInit<T>, expected: string, parse: (raw: string) => T | undefined): ConfigKey<T> {
+  return {
+    ...init,
+    expected,
+    parse(raw) {
+      const value = parse(raw.trim());
+      if (value === undefined) throw new ParseError(expected);
+      return value;
+    },
+  };
+}
+
+/** A free string (non-empty). */
+export function str(init: KeyInit<string>): ConfigKey<string> {
+  return key(init, 'a non-empty string', (raw) => (raw === '' ? undefined : raw));
+}
+
+/** An integer within `[min, max]`. */
+export function int(init: KeyInit<number> & { min?: number; max?: number }): ConfigKey<number> {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = init;
+  const range = min === Number.MIN_SAFE_INTEGER ? '' : ` between ${min} and ${max}`;
+  return key(init, `an integer${range}`, (raw) => {
+    if (!/^-?\d+$/.test(raw)) return undefined;
+    const n = Number(raw);
+    return n >= min && n <= max ? n : undefined;
+  });
+}
+
+/** A TCP port, 0–65535 (0 = any free port). */
+export function port(init: KeyInit<number>): ConfigKey<number> {
+  return int({ ...init, min: 0, max: 65535 });
+}
+
+/** `true|false|1|0|yes|no|on|off`. */
+export function bool(init: KeyInit<boolean>): ConfigKey<boolean> {
+  return key(init, 'true or false', (raw) => {
+    const v = raw.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    return undefined;
+  });
+}
+
+/** One of a fixed list of values. */
+export function oneOf<const V extends string>(values: readonly V[], init: KeyInit<V>): ConfigKey<V> {
+  return key(init, `one of ${values.join(', ')}`, (raw) => values.find((v) => v === raw.toLowerCase()));
+}
+
+/** A URL whose scheme is in `schemes` (any when omitted). */
+export function url(init: KeyInit<string> & { schemes?: readonly string[] }): ConfigKey<string> {
+  const schemes = init.schemes;
+  const expected = schemes ? `a URL (${schemes.map((s) => `${s}:`).join(' ')})` : 'a URL';
+  return key(init, expected, (raw) => {
+    try {
+      const u = new URL(raw);
+      return !schemes || schemes.includes(u.protocol.slice(0, -1)) ? raw : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+/** A comma-separated list of non-empty strings. */
+export function list(init: KeyInit<string[]>): ConfigKey<string[]> {
+  return key(init, 'a comma-separated list', (raw) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}

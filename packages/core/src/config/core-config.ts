@@ -1,0 +1,53 @@
+import { bool, int, list, oneOf, port, str } from './config-key.ts';
+
+/** Log levels accepted by LOG_LEVEL. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The variables every service reads (DESIGN §7). Names from the old guides keep working.
+ * Packages that add capabilities (database, bus, registry, auth) extend this schema.
+ */
+export const coreConfigSchema = {
+  serviceName: str({ env: 'SERVICE_NAME', doc: 'Service name: logs, metrics, registry, event source' }),
+  host: str({ env: 'SERVICE_HOST', doc: 'Interface to listen on', default: '127.0.0.1' }),
+  port: port({ env: 'SERVICE_PORT', doc: 'HTTP port (0 = any free port)', default: 8000 }),
+  logLevel: oneOf(LOG_LEVELS, { env: 'LOG_LEVEL', doc: 'Log level', default: 'info' }),
+  apiVersion: int({
+    env: 'API_VERSION',
+    doc: 'Pin the version unversioned /api/… requests resolve to (default: the latest)',
+    optional: true,
+    min: 1,
+    max: 1000,
+  }),
+  latestApiVersion: int({
+    env: 'LATEST_API_VERSION',
+    doc: 'Highest version treated as latest; newer ones are previews, reachable only explicitly',
+    optional: true,
+    min: 1,
+    max: 1000,
+  }),
+  unversioned: oneOf(['redirect', 'serve'] as const, {
+    env: 'API_UNVERSIONED',
+    doc: 'Unversioned /api/… requests: 307 to the versioned path, or serve in place',
+    default: 'redirect',
+  }),
+  shutdownTimeoutMs: int({
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    doc: 'How long in-flight requests may run after SIGTERM',
+    default: 10_000,
+    min: 0,
+  }),
+  bodyLimitBytes: int({
+    env: 'BODY_LIMIT_BYTES',
+    doc: 'Largest accepted request body',
+    default: 1_048_576,
+    min: 1,
+  }),
+  corsOrigins: list({
+    env: 'CORS_ORIGINS',
+    doc: 'Allowed CORS origins, comma-separated, or * (empty: CORS off)',
+    default: [],
+  }),
+  metricsEnabled: bool({ env: 'METRICS_ENABLED', doc: 'Serve /metrics', default: true }),
+  docsEnabled: bool({ env: 'API_DOCS_ENABLED', doc: 'Serve /openapi.json and /docs', default: true }),
+} as const;

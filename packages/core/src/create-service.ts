@@ -1,0 +1,236 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { KitLogController } from './http/kit-log-controller.ts';
+import pino from 'pino';
+import { type ConfigSchema, type ConfigValues, loadConfig } from './config/load-config.ts';
+import { coreConfigSchema } from './config/core-config.ts';
+import { CoreErrors } from './errors.ts';
+import { envelopeHook, type KitRouteConfig, wrapResponseSchemas } from './http/envelope.ts';
+import { toOutrigError } from './http/error-mapping.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
+import { pathOf, RouteTable } from './http/route-table.ts';
+import { type ReadinessCheck, Readiness, registerHealthRoutes } from './health/health.ts';
+import { type CloseHook, Lifecycle } from './lifecycle/lifecycle.ts';
+import { registerHttpMetrics } from './metrics/http-metrics.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { registerOpenApi } from './openapi/openapi.ts';
+import { ApiVersions, parseVersionedPath, type VersionOptions } from './versioning/api-versions.ts';
+import { registerVersioning, versionRewriter } from './versioning/versioning-routes.ts';
+
+/** The Fastify instance a service exposes, typed for TypeBox schemas. */
+export type ServiceApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export type CoreConfig = ConfigValues<typeof coreConfigSchema>;
+
+export interface CreateServiceOptions<S extends ConfigSchema = Record<string, never>> {
+  /** Service name; `SERVICE_NAME` overrides it. Required if `SERVICE_NAME` is unset. */
+  name?: string;
+  /** Default port when `SERVICE_PORT` is unset. */
+  port?: number;
+  /** One-line description for OpenAPI. */
+  description?: string;
+  /** Extra config keys of this service, validated with the core ones at start. */
+  config?: S;
+  /** Environment to read config from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Version metadata by number (deprecation, sunset, successor). */
+  versions?: Record<number, VersionOptions>;
+  /** Where log lines go (tests capture them). Default stdout. */
+  logStream?: pino.DestinationStream;
+}
+
+/** A running (or ready-to-start) service built with the kit. */
+export interface Service<C = CoreConfig> {
+  readonly name: string;
+  readonly config: C;
+  readonly app: ServiceApp;
+  readonly log: FastifyBaseLogger;
+  readonly metrics: Metrics;
+  /** Declares routes of API version `n` under `/api/v{n}`. */
+  version(n: number, register: (api: ServiceApp) => void | Promise<void>, options?: VersionOptions): Service<C>;
+  /** Adds a `/ready` check. */
+  readiness(name: string, check: ReadinessCheck): Service<C>;
+  /** Registers a resource to close at shutdown (reverse order). */
+  onClose(name: string, hook: CloseHook): Service<C>;
+  /** Listens on SERVICE_HOST:SERVICE_PORT and handles SIGTERM/SIGINT. Resolves with the URL. */
+  start(options?: { signals?: boolean }): Promise<string>;
+  /** Graceful stop: drain, close hooks. Resolves true when clean. */
+  stop(): Promise<boolean>;
+}
+
+/**
+ * Builds a service with every contract on by default: config, envelope and coded errors,
+ * versioning, health, metrics, OpenAPI + docs, request ids, logs, security headers, CORS,
+ * graceful shutdown. Throws `CONFIG_INVALID` when the environment is wrong (see `runService`).
+ *
+ * @example
+ * const service = createService({ name: 'inventory-service', port: 8004 });
+ * service.version(1, (api) => {
+ *   api.get('/products/:id', { schema: { params: Type.Object({ id: Type.String() }) } },
+ *     async (req) => products.get(req.params.id));
+ * });
+ * await service.start();
+ */
+export function createService<S extends ConfigSchema = Record<string, never>>(
+  options: CreateServiceOptions<S> = {},
+): Service<CoreConfig & ConfigValues<S>> {
+  const schema = {
+    ...coreConfigSchema,
+    serviceName: { ...coreConfigSchema.serviceName, default: options.name },
+    port: { ...coreConfigSchema.port, default: options.port ?? coreConfigSchema.port.default },
+    ...options.config,
+  };
+  const config = loadConfig(schema, options.env ?? process.env) as unknown as CoreConfig & ConfigValues<S>;
+  const name = config.serviceName;
+
+  const versions = new ApiVersions({ pinned: config.apiVersion, latestCap: config.latestApiVersion });
+  for (const [n, meta] of Object.entries(options.versions ?? {})) versions.declare(Number(n), meta);
+  const routes = new RouteTable();
+  const readiness = new Readiness();
+  const lifecycle = new Lifecycle();
+  const metrics = createMetrics({ service: name });
+
+  const logger = pino(
+    {
+      level: config.logLevel,
+      base: { service: name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: ['*.password', '*.token', '*.authorization', '*.cookie'], censor: '[redacted]' },
+    },
+    options.logStream ?? pino.destination({ sync: false }),
+  );
+
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new KitLogController(),
+    genReqId: requestIdFrom,
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: false,
+    rewriteUrl: versionRewriter(versions, config.unversioned),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ServiceApp;
+
+  const latestLabel = () => `v${versions.latest() ?? 1}`;
+
+  app.addHook('onRoute', (route) => {
+    const versioned = parseVersionedPath(route.url);
+    const config = (route.config ??= {}) as KitRouteConfig & { fallback?: boolean };
+    if (versioned && !config.fallback) {
+      config.apiVersion = versioned.version;
+      versions.addRoute(versioned.version, route.method, versioned.rest);
+      const s = (route.schema ??= {}) as { tags?: string[] };
+      s.tags = [...(s.tags ?? []), `v${versioned.version}`];
+    }
+    if (!config.fallback) routes.add(route.method, route.url);
+    wrapResponseSchemas(route);
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (readiness.shuttingDown && request.url !== '/health') {
+      reply.header('connection', 'close');
+      done(CoreErrors.SHUTTING_DOWN());
+      return;
+    }
+    done();
+  });
+  app.addHook('preSerialization', envelopeHook(latestLabel));
+
+  app.setErrorHandler((err, request, reply) => {
+    const error = toOutrigError(err, { limit: config.bodyLimitBytes });
+    if (error.status >= 500 && error.code === 'INTERNAL_ERROR') {
+      request.log.error({ err }, 'unhandled error');
+    } else if (error.status >= 500) {
+      request.log.warn({ code: error.code, err: error.cause ?? error }, error.message);
+    }
+    reply.code(error.status).send({ error: error.toJSON() });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request.url);
+    const methods = routes.methodsFor(path);
+    const error =
+      methods.size > 0
+        ? CoreErrors.METHOD_NOT_ALLOWED({ params: { method: request.method, path } })
+        : CoreErrors.NOT_FOUND({ params: { method: request.method, path } });
+    if (methods.size > 0) reply.header('allow', [...methods].sort().join(', '));
+    reply.code(error.status).send({ error: error.toJSON() });
+  });
+
+  app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      allowedHeaders: ['content-type', 'authorization', REQUEST_ID_HEADER, 'api-version', 'accept-version', 'traceparent', 'tracestate', 'baggage'],
+      exposedHeaders: [REQUEST_ID_HEADER, 'api-version', 'deprecation', 'sunset', 'link', 'retry-after'],
+    });
+  }
+  if (config.docsEnabled) {
+    registerOpenApi(app as unknown as FastifyInstance, { title: name, description: options.description, version: latestLabel });
+  }
+  registerHealthRoutes(app as unknown as FastifyInstance, readiness);
+  registerVersioning(app as unknown as FastifyInstance, versions);
+  if (config.metricsEnabled) {
+    registerHttpMetrics(app as unknown as FastifyInstance, metrics);
+    app.get('/metrics', { config: { envelope: false, metrics: false, log: false }, schema: { hide: true } }, async (_req, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.render();
+    });
+  }
+
+  let signalsInstalled = false;
+  const service: Service<CoreConfig & ConfigValues<S>> = {
+    name,
+    config,
+    app,
+    log: app.log,
+    metrics,
+    version(n, register, versionOptions) {
+      versions.declare(n, versionOptions);
+      app.register(async (scope) => register(scope as ServiceApp), { prefix: `/api/v${n}` });
+      return service;
+    },
+    readiness(checkName, check) {
+      readiness.add(checkName, check);
+      return service;
+    },
+    onClose(hookName, hook) {
+      lifecycle.onClose(hookName, hook);
+      return service;
+    },
+    async start(startOptions) {
+      const url = await app.listen({ host: config.host, port: config.port });
+      app.log.info({ url, versions: versions.list().map((v) => v.version) }, `${name} listening`);
+      if (startOptions?.signals !== false && !signalsInstalled) {
+        signalsInstalled = true;
+        const onSignal = (signal: NodeJS.Signals) => {
+          app.log.info({ signal }, 'shutting down');
+          void service.stop().then((clean) => {
+            logger.flush();
+            process.exitCode = clean ? 0 : 1;
+            setImmediate(() => process.exit());
+          });
+        };
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      }
+      return url;
+    },
+    stop() {
+      readiness.shuttingDown = true;
+      return lifecycle.close(app as unknown as FastifyInstance, app.log, config.shutdownTimeoutMs);
+    },
+  };
+  return service;
+}

@@ -1,0 +1,27 @@
+import { defineErrors } from './errors/outrig-error.ts';
+
+/**
+ * Every error code of @outrig/core. Each is listed in docs/errors.md (a test checks).
+ * Codes are stable: never reuse or rename one.
+ */
+export const CoreErrors = defineErrors({
+  CONFIG_INVALID: { status: 500, message: 'Invalid configuration: {summary}' },
+  VALIDATION_FAILED: { status: 400, message: 'Request validation failed' },
+  MALFORMED_JSON: { status: 400, message: 'Request body is not valid JSON' },
+  BAD_REQUEST: { status: 400, message: 'Bad request' },
+  UNAUTHORIZED: { status: 401, message: 'Authentication required' },
+  FORBIDDEN: { status: 403, message: 'Not allowed' },
+  NOT_FOUND: { status: 404, message: 'No route for {method} {path}' },
+  RESOURCE_NOT_FOUND: { status: 404, message: '{resource} {id} not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: '{method} is not allowed on {path}' },
+  API_VERSION_UNKNOWN: { status: 404, message: 'API version {version} does not exist' },
+  CONFLICT: { status: 409, message: 'Conflict' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body exceeds {limit} bytes' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type {contentType}' },
+  UNPROCESSABLE: { status: 422, message: 'The request cannot be processed' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests', retryable: true },
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+  NOT_READY: { status: 503, message: 'Service not ready', retryable: true },
+  SHUTTING_DOWN: { status: 503, message: 'Service is shutting down', retryable: true },
+  SERVICE_OPTIONS_INVALID: { status: 500, message: 'Invalid createService options: {reason}' },
+});

@@ -1,0 +1,39 @@
+import { isOutrigError } from './errors/outrig-error.ts';
+import type { ConfigProblem } from './config/load-config.ts';
+
+/** Exit code for bad configuration (EX_CONFIG from sysexits.h). */
+export const EXIT_CONFIG = 78;
+
+interface Startable {
+  readonly name?: string;
+  start(): Promise<string>;
+}
+
+/**
+ * Builds and starts a service as a process: a configuration error prints each bad variable and
+ * exits 78; any other start failure prints its message and exits 1.
+ *
+ * @example
+ * await runService(() => buildInventoryService());
+ */
+export async function runService<S extends Startable>(build: () => S | Promise<S>): Promise<S> {
+  try {
+    const service = await build();
+    await service.start();
+    return service;
+  } catch (err) {
+    if (isOutrigError(err, 'CONFIG_INVALID')) {
+      const problems = (err.details?.problems ?? []) as ConfigProblem[];
+      const lines = problems.map((p) =>
+        p.got === undefined
+          ? `  ${p.variable} is required: expected ${p.expected}`
+          : `  ${p.variable}=${JSON.stringify(p.got)} is invalid: expected ${p.expected}`,
+      );
+      process.stderr.write(`Invalid configuration (CONFIG_INVALID):\n${lines.join('\n')}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    const e = err as Error & { code?: string };
+    process.stderr.write(`Failed to start${e.code ? ` (${e.code})` : ''}: ${e.message}\n`);
+    process.exit(1);
+  }
+}
