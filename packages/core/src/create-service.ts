@@ -2,22 +2,26 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { KitLogController } from './http/kit-log-controller.ts';
 import pino from 'pino';
-import { type ConfigSchema, type ConfigValues, loadConfig } from './config/load-config.ts';
 import { coreConfigSchema } from './config/core-config.ts';
+import { type ConfigSchema, type ConfigValues, loadConfig } from './config/load-config.ts';
 import { CoreErrors } from './errors.ts';
+import { Readiness, type ReadinessCheck, registerHealthRoutes } from './health/health.ts';
 import { envelopeHook, type KitRouteConfig, wrapResponseSchemas } from './http/envelope.ts';
 import { toOutrigError } from './http/error-mapping.ts';
+import { KitLogController } from './http/kit-log-controller.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { pathOf, RouteTable } from './http/route-table.ts';
-import { type ReadinessCheck, Readiness, registerHealthRoutes } from './health/health.ts';
 import { type CloseHook, Lifecycle } from './lifecycle/lifecycle.ts';
 import { registerHttpMetrics } from './metrics/http-metrics.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/openapi.ts';
 import { ApiVersions, parseVersionedPath, type VersionOptions } from './versioning/api-versions.ts';
-import { registerVersioning, versionRewriter } from './versioning/versioning-routes.ts';
+import {
+  registerVersionHeaders,
+  registerVersioningRoutes,
+  versionRewriter,
+} from './versioning/versioning-routes.ts';
 
 /** The Fastify instance a service exposes, typed for TypeBox schemas. */
 export type ServiceApp = FastifyInstance<
@@ -55,7 +59,11 @@ export interface Service<C = CoreConfig> {
   readonly log: FastifyBaseLogger;
   readonly metrics: Metrics;
   /** Declares routes of API version `n` under `/api/v{n}`. */
-  version(n: number, register: (api: ServiceApp) => void | Promise<void>, options?: VersionOptions): Service<C>;
+  version(
+    n: number,
+    register: (api: ServiceApp) => void | Promise<void>,
+    options?: VersionOptions,
+  ): Service<C>;
   /** Adds a `/ready` check. */
   readiness(name: string, check: ReadinessCheck): Service<C>;
   /** Registers a resource to close at shutdown (reverse order). */
@@ -122,11 +130,13 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
 
   app.addHook('onRoute', (route) => {
     const versioned = parseVersionedPath(route.url);
-    const config = (route.config ??= {}) as KitRouteConfig & { fallback?: boolean };
+    route.config ??= {};
+    const config = route.config as KitRouteConfig & { fallback?: boolean };
     if (versioned && !config.fallback) {
       config.apiVersion = versioned.version;
       versions.addRoute(versioned.version, route.method, versioned.rest);
-      const s = (route.schema ??= {}) as { tags?: string[] };
+      route.schema ??= {};
+      const s = route.schema as { tags?: string[] };
       s.tags = [...(s.tags ?? []), `v${versioned.version}`];
     }
     if (!config.fallback) routes.add(route.method, route.url);
@@ -172,22 +182,44 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   if (config.corsOrigins.length > 0) {
     app.register(cors, {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-      allowedHeaders: ['content-type', 'authorization', REQUEST_ID_HEADER, 'api-version', 'accept-version', 'traceparent', 'tracestate', 'baggage'],
+      allowedHeaders: [
+        'content-type',
+        'authorization',
+        REQUEST_ID_HEADER,
+        'api-version',
+        'accept-version',
+        'traceparent',
+        'tracestate',
+        'baggage',
+      ],
       exposedHeaders: [REQUEST_ID_HEADER, 'api-version', 'deprecation', 'sunset', 'link', 'retry-after'],
     });
   }
   if (config.docsEnabled) {
-    registerOpenApi(app as unknown as FastifyInstance, { title: name, description: options.description, version: latestLabel });
-  }
-  registerHealthRoutes(app as unknown as FastifyInstance, readiness);
-  registerVersioning(app as unknown as FastifyInstance, versions);
-  if (config.metricsEnabled) {
-    registerHttpMetrics(app as unknown as FastifyInstance, metrics);
-    app.get('/metrics', { config: { envelope: false, metrics: false, log: false }, schema: { hide: true } }, async (_req, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.render();
+    registerOpenApi(app as unknown as FastifyInstance, {
+      title: name,
+      description: options.description,
+      version: latestLabel,
     });
   }
+  const root = app as unknown as FastifyInstance;
+  registerVersionHeaders(root, versions);
+  if (config.metricsEnabled) registerHttpMetrics(root, metrics);
+  // Kit routes load as a plugin after OpenAPI so that they appear in the document.
+  app.register(async (scope) => {
+    registerHealthRoutes(scope, readiness);
+    registerVersioningRoutes(scope, versions);
+    if (config.metricsEnabled) {
+      scope.get(
+        '/metrics',
+        { config: { envelope: false, metrics: false, log: false }, schema: { hide: true } },
+        async (_req, reply) => {
+          reply.type(metrics.registry.contentType);
+          return metrics.render();
+        },
+      );
+    }
+  });
 
   let signalsInstalled = false;
   const service: Service<CoreConfig & ConfigValues<S>> = {

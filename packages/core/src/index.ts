@@ -1,3 +1,5 @@
+export type { Static, TSchema } from 'typebox';
+export { Type } from 'typebox';
 export {
   bool,
   type ConfigKey,
@@ -23,7 +25,6 @@ export {
   type Service,
   type ServiceApp,
 } from './create-service.ts';
-export { CoreErrors } from './errors.ts';
 export {
   defineErrors,
   type ErrorFactories,
@@ -32,6 +33,7 @@ export {
   OutrigError,
   type OutrigErrorOptions,
 } from './errors/outrig-error.ts';
+export { CoreErrors } from './errors.ts';
 export type { ReadinessCheck } from './health/health.ts';
 export { ErrorEnvelopeSchema, envelopeOf, type KitRouteConfig, MetadataSchema } from './http/envelope.ts';
 export type { FieldError } from './http/error-mapping.ts';
@@ -40,5 +42,3 @@ export type { CloseHook } from './lifecycle/lifecycle.ts';
 export { createMetrics, type Metrics } from './metrics/metrics.ts';
 export { runService } from './run-service.ts';
 export type { VersionInfo, VersionOptions } from './versioning/api-versions.ts';
-export { Type } from 'typebox';
-export type { Static, TSchema } from 'typebox';

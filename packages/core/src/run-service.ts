@@ -1,5 +1,5 @@
-import { isOutrigError } from './errors/outrig-error.ts';
 import type { ConfigProblem } from './config/load-config.ts';
+import { isOutrigError } from './errors/outrig-error.ts';
 
 /** Exit code for bad configuration (EX_CONFIG from sysexits.h). */
 export const EXIT_CONFIG = 78;

@@ -16,6 +16,7 @@ export interface ConfigKey<T> {
 type KeyInit<T> = { env: string; doc: string; default?: T; optional?: boolean };
 
 class ParseError extends Error {}
+
 /** Thrown by a parser: the message says what was expected. */
 export { ParseError as ConfigParseError };
 
@@ -39,7 +40,9 @@ export function str(init: KeyInit<string>): ConfigKey<string> {
 /** An integer within `[min, max]`. */
 export function int(init: KeyInit<number> & { min?: number; max?: number }): ConfigKey<number> {
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = init;
-  const range = min === Number.MIN_SAFE_INTEGER ? '' : ` between ${min} and ${max}`;
+  const hasMin = min !== Number.MIN_SAFE_INTEGER;
+  const hasMax = max !== Number.MAX_SAFE_INTEGER;
+  const range = hasMin && hasMax ? ` between ${min} and ${max}` : hasMin ? ` ≥ ${min}` : hasMax ? ` ≤ ${max}` : '';
   return key(init, `an integer${range}`, (raw) => {
     if (!/^-?\d+$/.test(raw)) return undefined;
     const n = Number(raw);

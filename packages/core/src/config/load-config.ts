@@ -64,7 +64,13 @@ function describeProblem(p: ConfigProblem): string {
 export function describeConfig(schema: ConfigSchema): string {
   const rows = Object.values(schema).map(
     (k) =>
-      `| \`${k.env}\` | ${k.default === undefined ? (k.optional ? '—' : '**required**') : `\`${String(k.default)}\``} | ${k.doc} (${k.expected}) |`,
+      `| \`${k.env}\` | ${showDefault(k)} | ${k.doc} (${k.expected}) |`,
   );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+function showDefault(k: ConfigKey<unknown>): string {
+  if (k.default === undefined) return k.optional ? '—' : '**required**';
+  const text = Array.isArray(k.default) ? k.default.join(',') : String(k.default);
+  return text === '' ? '(empty)' : `\`${text}\``;
 }

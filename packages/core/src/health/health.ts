@@ -26,7 +26,10 @@ const kitRoute = { envelope: true, metrics: false, log: false };
 
 /** `/health` (liveness: the process answers) and `/ready` (readiness: every check passes). */
 export function registerHealthRoutes(app: FastifyInstance, readiness: Readiness): void {
-  const Status = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
+  const Status = Type.Object({
+    status: Type.String(),
+    checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+  });
   app.get(
     '/health',
     { config: kitRoute, schema: { tags: ['health'], summary: 'Liveness', response: { 200: Status } } },

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
-import { CoreErrors } from '../errors.ts';
 import { isOutrigError, type OutrigError } from '../errors/outrig-error.ts';
+import { CoreErrors } from '../errors.ts';
 
 interface AjvLikeError {
   instancePath?: string;

@@ -33,7 +33,10 @@ export class Lifecycle {
     clearTimeout(timer);
     if (!drained) {
       clean = false;
-      log.warn({ timeoutMs }, 'in-flight requests did not finish within SHUTDOWN_TIMEOUT_MS; closing connections');
+      log.warn(
+        { timeoutMs },
+        'in-flight requests did not finish within SHUTDOWN_TIMEOUT_MS; closing connections',
+      );
       app.server.closeAllConnections();
     }
     for (const { name, fn } of [...this.#hooks].reverse()) {

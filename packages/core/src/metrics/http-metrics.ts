@@ -24,7 +24,10 @@ export function registerHttpMetrics(app: FastifyInstance, metrics: Metrics): voi
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
   // Label lookups hash their values on every call; children are cached per label set instead.
-  const children = new Map<string, { c: ReturnType<Counter['labels']>; h: ReturnType<Histogram['labels']> }>();
+  const children = new Map<
+    string,
+    { c: ReturnType<Counter['labels']>; h: ReturnType<Histogram['labels']> }
+  >();
   app.addHook('onResponse', (request, reply, done) => {
     const config = request.routeOptions.config as MetricsRouteConfig | undefined;
     if (config?.metrics === false) return done();

@@ -47,13 +47,17 @@ export class ApiVersions {
 
   declare(n: number, options: VersionOptions = {}): void {
     if (!Number.isInteger(n) || n < 1) {
-      throw CoreErrors.SERVICE_OPTIONS_INVALID({ params: { reason: `version must be an integer ≥ 1, got ${n}` } });
+      throw CoreErrors.SERVICE_OPTIONS_INVALID({
+        params: { reason: `version must be an integer ≥ 1, got ${n}` },
+      });
     }
     const existing = this.#versions.get(n);
     const deprecated = toDate(options.deprecated, 'deprecated') ?? existing?.deprecated;
     const sunset = toDate(options.sunset, 'sunset') ?? existing?.sunset;
     if (sunset && !deprecated) {
-      throw CoreErrors.SERVICE_OPTIONS_INVALID({ params: { reason: `v${n} has a sunset but is not deprecated` } });
+      throw CoreErrors.SERVICE_OPTIONS_INVALID({
+        params: { reason: `v${n} has a sunset but is not deprecated` },
+      });
     }
     this.#versions.set(n, {
       n,
@@ -88,7 +92,9 @@ export class ApiVersions {
     }
     const ordered = [...this.#versions.keys()].sort((a, b) => b - a);
     return ordered.find(
-      (n) => (this.#cap === undefined || n <= this.#cap) && this.#versions.get(n)!.routes.methodsFor(rest).size > 0,
+      (n) =>
+        (this.#cap === undefined || n <= this.#cap) &&
+        this.#versions.get(n)!.routes.methodsFor(rest).size > 0,
     );
   }
 
@@ -108,7 +114,8 @@ export class ApiVersions {
     if (v.sunset) headers.sunset = v.sunset.toUTCString(); // RFC 8594: an HTTP-date.
     const successor = this.successorOf(n);
     if (successor !== undefined) {
-      const target = this.methodsFor(successor, rest).size > 0 ? `/api/v${successor}${rest}` : `/api/v${successor}`;
+      const target =
+        this.methodsFor(successor, rest).size > 0 ? `/api/v${successor}${rest}` : `/api/v${successor}`;
       headers.link = `<${target}>; rel="successor-version"`;
     }
     return headers;
@@ -158,7 +165,9 @@ function toDate(value: string | Date | undefined, what: string): Date | undefine
   if (value === undefined) return undefined;
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) {
-    throw CoreErrors.SERVICE_OPTIONS_INVALID({ params: { reason: `${what} date ${String(value)} is invalid` } });
+    throw CoreErrors.SERVICE_OPTIONS_INVALID({
+      params: { reason: `${what} date ${String(value)} is invalid` },
+    });
   }
   return d;
 }

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { CoreErrors } from '../errors.ts';
 import { pathOf } from '../http/route-table.ts';
@@ -43,25 +43,38 @@ export function versionRewriter(versions: ApiVersions, mode: 'redirect' | 'serve
 }
 
 /**
- * `GET /api/versions`, the `/api/*` fallback, and per-route version headers (`API-Version` on
- * every versioned response; `Deprecation`, `Sunset`, `Link` on deprecated versions).
+ * Per-route version headers: `API-Version` on every versioned response; `Deprecation`, `Sunset`
+ * and `Link` on deprecated versions. Must be added on the root instance (onRoute is scoped).
  */
-export function registerVersioning(app: FastifyInstance, versions: ApiVersions): void {
+export function registerVersionHeaders(app: FastifyInstance, versions: ApiVersions): void {
   app.addHook('onRoute', (route) => {
     const versioned = parseVersionedPath(route.url);
     if (!versioned || (route.config as { fallback?: boolean } | undefined)?.fallback) return;
     const n = versioned.version;
     const hook = async (request: FastifyRequest, reply: FastifyReply) => {
       reply.header('api-version', `v${n}`);
-      const headers = versions.deprecationHeaders(n, parseVersionedPath(pathOf(request.url))?.rest ?? versioned.rest);
+      const headers = versions.deprecationHeaders(
+        n,
+        parseVersionedPath(pathOf(request.url))?.rest ?? versioned.rest,
+      );
       if (headers) reply.headers(headers);
     };
-    route.onSend = route.onSend ? [...(Array.isArray(route.onSend) ? route.onSend : [route.onSend]), hook] : [hook];
+    route.onSend = route.onSend
+      ? [...(Array.isArray(route.onSend) ? route.onSend : [route.onSend]), hook]
+      : [hook];
   });
+}
 
+/** `GET /api/versions` and the `/api/*` fallback (307 to the versioned path, 404, 405). */
+export function registerVersioningRoutes(app: FastifyInstance, versions: ApiVersions): void {
   const VersionInfo = Type.Object({
     version: Type.String(),
-    status: Type.Union([Type.Literal('current'), Type.Literal('supported'), Type.Literal('deprecated'), Type.Literal('preview')]),
+    status: Type.Union([
+      Type.Literal('current'),
+      Type.Literal('supported'),
+      Type.Literal('deprecated'),
+      Type.Literal('preview'),
+    ]),
     deprecated: Type.Optional(Type.String({ format: 'date-time' })),
     sunset: Type.Optional(Type.String({ format: 'date-time' })),
     successor: Type.Optional(Type.String()),
@@ -72,7 +85,9 @@ export function registerVersioning(app: FastifyInstance, versions: ApiVersions):
       schema: {
         tags: ['versions'],
         summary: 'API versions and their status',
-        response: { 200: Type.Object({ latest: Type.Optional(Type.String()), versions: Type.Array(VersionInfo) }) },
+        response: {
+          200: Type.Object({ latest: Type.Optional(Type.String()), versions: Type.Array(VersionInfo) }),
+        },
       },
     },
     async () => {

@@ -1,4 +1,4 @@
-import { createService, type CreateServiceOptions, type Service } from '@outrig/core';
+import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
 import { Products } from './products.ts';
 import { createMemoryProductRepository, type ProductRepository } from './repositories/product-repository.ts';
 import { productRoutesV1 } from './routes/v1.ts';

@@ -1,9 +1,20 @@
 import { type ServiceApp, Type } from '@outrig/core';
 import type { Products } from '../products.ts';
 import type { Product } from '../repositories/product-repository.ts';
-import { CreateProductV2, ProductId, type ProductV2 as ProductV2Type, ProductV2 } from '../schemas/product.ts';
+import {
+  CreateProductV2,
+  ProductId,
+  ProductV2,
+  type ProductV2 as ProductV2Type,
+} from '../schemas/product.ts';
 
-const toV2 = (p: Product): ProductV2Type => ({ id: p.id, name: p.name, sku: p.sku, stock: p.stock, price: p.price });
+const toV2 = (p: Product): ProductV2Type => ({
+  id: p.id,
+  name: p.name,
+  sku: p.sku,
+  stock: p.stock,
+  price: p.price,
+});
 
 /** API v2 (current): products with SKU and price in minor units. */
 export function productRoutesV2(products: Products) {

@@ -1,0 +1,134 @@
+/**
+ * `npm start`: runs the reference system on embedded defaults. Starts every service as its own
+ * process, waits until each answers /health, prints a table of URLs, and streams their logs.
+ * If a service fails to start, the others are stopped and this exits non-zero with its output.
+ * Ctrl-C (or SIGTERM) stops every service gracefully.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type ServiceSpec, services } from './system.ts';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const children = new Map<string, ChildProcess>();
+const output = new Map<string, string[]>();
+let stopping = false;
+
+function formatLine(name: string, line: string): string {
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const { level, time, msg, service: _s, requestId, ...rest } = entry;
+    const extras = Object.entries(rest)
+      .filter(([k]) => !['pid', 'hostname'].includes(k))
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' ');
+    const clock = typeof time === 'string' ? time.slice(11, 19) : '';
+    return `${clock} ${name.padEnd(20)} ${String(level).padEnd(5)} ${String(msg)}${requestId ? ` [${requestId}]` : ''} ${extras}`;
+  } catch {
+    return `${name.padEnd(29)} ${line}`;
+  }
+}
+
+function launch(spec: ServiceSpec): { exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    cwd: `${root}services/${spec.dir}`,
+    env: {
+      ...process.env,
+      SERVICE_NAME: spec.name,
+      SERVICE_PORT: process.env[`${envName(spec.name)}_PORT`] ?? String(spec.port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(spec.name, child);
+  const lines: string[] = [];
+  output.set(spec.name, lines);
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      if (started) console.log(formatLine(spec.name, line));
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  return { exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+}
+
+function envName(service: string): string {
+  return service.toUpperCase().replace(/-/g, '_');
+}
+
+async function waitHealthy(spec: ServiceSpec, exited: Promise<number | null>): Promise<void> {
+  const port = process.env[`${envName(spec.name)}_PORT`] ?? spec.port;
+  let dead: number | null | undefined;
+  void exited.then((code) => {
+    dead = code;
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (dead !== undefined) throw new StartFailure(spec.name, dead);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.status === 200) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new StartFailure(spec.name, null);
+}
+
+class StartFailure extends Error {
+  readonly service: string;
+  readonly code: number | null;
+  constructor(service: string, code: number | null) {
+    super(
+      `${service} failed to start${code === null ? ' (no /health within 60 s)' : ` (exit code ${code})`}`,
+    );
+    this.service = service;
+    this.code = code;
+  }
+}
+
+async function stopAll(): Promise<void> {
+  stopping = true;
+  await Promise.all(
+    [...children.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  );
+}
+
+let started = false;
+process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+
+try {
+  const launched = services.map((spec) => ({ spec, ...launch(spec) }));
+  await Promise.all(launched.map(({ spec, exited }) => waitHealthy(spec, exited)));
+  started = true;
+  for (const [name, lines] of output) for (const line of lines) console.log(formatLine(name, line));
+  console.log('\nOutrig shop is running:\n');
+  console.log(`  ${'service'.padEnd(20)} ${'url'.padEnd(26)} docs`);
+  for (const spec of services) {
+    const url = `http://127.0.0.1:${process.env[`${envName(spec.name)}_PORT`] ?? spec.port}`;
+    console.log(`  ${spec.name.padEnd(20)} ${url.padEnd(26)} ${url}/docs  ${url}/metrics`);
+  }
+  console.log('\nPress Ctrl-C to stop.\n');
+  for (const { spec, exited } of launched) {
+    void exited.then((code) => {
+      if (stopping) return;
+      console.error(`${spec.name} exited unexpectedly (code ${code}); stopping the system.`);
+      void stopAll().then(() => process.exit(1));
+    });
+  }
+} catch (err) {
+  const failure = err as StartFailure;
+  console.error(`\n${failure.message}. Its output:\n`);
+  for (const line of output.get(failure.service) ?? []) console.error(`  ${line}`);
+  await stopAll();
+  process.exit(failure.code && failure.code > 0 ? failure.code : 1);
+}

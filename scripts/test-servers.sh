@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Makes sure the servers the test suite needs are installed and running on their default
+# loopback ports: PostgreSQL 5432, NATS JetStream 4222, Redis 6379. Installs missing ones from
+# Debian's packages (root) and starts stopped ones. Idempotent; exits non-zero if a server
+# still cannot be reached, naming it.
+set -u
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && exec 3>&- 3<&-; }
+
+wait_port() { # name port
+  for _ in $(seq 1 60); do port_open "$2" && return 0; sleep 0.5; done
+  echo "test-servers: $1 is not reachable on 127.0.0.1:$2" >&2
+  return 1
+}
+
+apt_updated=0
+ensure_pkg() { # binary package...
+  command -v "$1" >/dev/null 2>&1 && return 0
+  shift
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null 2>&1; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+status=0
+
+# PostgreSQL (trust auth on loopback for the test role `postgres`)
+if ! port_open 5432; then
+  ls /etc/postgresql >/dev/null 2>&1 || ensure_pkg pg_ctlcluster postgresql
+  ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+  if [ -n "$ver" ]; then
+    hba="/etc/postgresql/$ver/main/pg_hba.conf"
+    grep -q '^host all all 127.0.0.1/32 trust' "$hba" 2>/dev/null ||
+      sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\nlocal all all trust' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$ver" main start >/dev/null 2>&1 || true
+  fi
+fi
+wait_port PostgreSQL 5432 || status=1
+
+# NATS with JetStream
+if ! port_open 4222; then
+  ensure_pkg nats-server nats-server
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+fi
+wait_port NATS 4222 || status=1
+
+# Redis
+if ! port_open 6379; then
+  ensure_pkg redis-server redis-server
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null
+fi
+wait_port Redis 6379 || status=1
+
+exit $status
