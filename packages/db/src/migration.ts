@@ -14,3 +14,19 @@ export interface MigrationSet {
   readonly name: string;
   readonly migrations: readonly Migration[];
 }
+
+/**
+ * Where one migration stands against a database: `applied`; `pending`; `mismatched` (applied,
+ * but the file's checksum differs); `missing` (recorded as applied, no file);
+ * `out-of-order` (pending but sorts before an applied migration of its set).
+ */
+export type MigrationState = 'applied' | 'pending' | 'mismatched' | 'missing' | 'out-of-order';
+
+/** One line of {@link MigrationSet} status, as `migrationStatus()` reports it. */
+export interface MigrationStatus {
+  readonly set: string;
+  readonly id: string;
+  readonly state: MigrationState;
+  /** When it was applied (applied, mismatched, missing). */
+  readonly appliedAt?: Date;
+}

@@ -1,26 +1,34 @@
 import pg from 'pg';
+import { DbErrors } from './errors.ts';
+import { assertPostgresUrl } from './internal/postgres-url.ts';
 import type { SqlClient, SqlResult, SqlTransaction, TransactionOptions } from './sql-client.ts';
 
-/** Anything with node-postgres' `query(text, params)` shape. */
+/** What node-postgres' `query` resolves to (one result, or one per statement of a multi-statement text). */
+export type PgRawResult =
+  | { rows: unknown[]; rowCount: number | null; command?: string }
+  | Array<{ rows: unknown[]; rowCount: number | null; command?: string }>;
+
+/** Anything with node-postgres' `query(text, params)` shape (a `pg` Client, PoolClient or Pool). */
 export interface RawQueryable {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(text: string, params?: unknown[]): Promise<PgRawResult>;
 }
 
 /** The subset of a `pg` Pool this adapter uses (so callers may pass any compatible pool). */
 export interface PgPoolLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(text: string, params?: unknown[]): Promise<PgRawResult>;
   connect(): Promise<PgPoolClientLike>;
   end(): Promise<void>;
 }
 
 /** The subset of a checked-out `pg` client this adapter uses. */
 export interface PgPoolClientLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(text: string, params?: unknown[]): Promise<PgRawResult>;
+  /** `release(err)` destroys the connection instead of returning it to the pool. */
   release(err?: Error | boolean): void;
 }
 
 export interface PgClientOptions {
-  /** `postgres://…` connection string; used when no `pool` is given. */
+  /** `postgres://…` connection string; required unless `pool` is given. */
   url?: string;
   /** A pool the caller built and owns; `close()` leaves it open. */
   pool?: PgPoolLike;
@@ -30,8 +38,14 @@ export interface PgClientOptions {
   applicationName?: string;
 }
 
+const isolationLevels = new Set(['read committed', 'repeatable read', 'serializable']);
+
 /**
  * A {@link SqlClient} over a `pg` Pool.
+ *
+ * A transaction whose ROLLBACK fails (the connection broke) destroys that connection instead of
+ * returning it to the pool. A COMMIT that PostgreSQL turns into a rollback (a statement failed
+ * earlier and the caller caught the error) rejects with `DB_TRANSACTION_ROLLED_BACK`.
  *
  * @example
  * const sql = createPgClient({ url: 'postgres://postgres@127.0.0.1:5432/shop' });
@@ -41,51 +55,56 @@ export interface PgClientOptions {
  * await sql.close();
  */
 export function createPgClient(options: PgClientOptions): SqlClient {
+  const pool = options.pool ?? createPool(options);
   const owned = options.pool === undefined;
-  const pool: PgPoolLike =
-    options.pool ??
-    (new pg.Pool({
-      connectionString: options.url,
-      max: options.max ?? 10,
-      application_name: options.applicationName,
-    }) as unknown as PgPoolLike);
-  if (owned) {
-    // An idle client's connection error (server restart) must not crash the process.
-    (pool as unknown as pg.Pool).on('error', () => {});
-  }
-  let closed = false;
+  let closing: Promise<void> | undefined;
   return {
     query: (text, params) => run(pool, text, params),
     async transaction(fn, txOptions) {
+      const begin = beginStatement(txOptions);
       const client = await pool.connect();
-      let broken: Error | undefined;
       try {
-        return await inTransaction(client, fn, txOptions);
+        await client.query(begin);
       } catch (err) {
-        if (isConnectionError(err)) broken = err as Error;
+        client.release(err as Error);
         throw err;
-      } finally {
-        client.release(broken);
       }
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await fn(joinPgTransaction(client));
+        await commit(client);
+      } catch (err) {
+        // Only a connection whose ROLLBACK succeeded is known to be clean enough to reuse.
+        await client.query('ROLLBACK').then(
+          () => client.release(),
+          (rollbackErr: unknown) => client.release(toError(rollbackErr)),
+        );
+        throw err;
+      }
+      client.release();
+      return result;
     },
-    async close() {
-      if (closed || !owned) return;
-      closed = true;
-      await pool.end();
+    close() {
+      if (!owned) return Promise.resolve();
+      closing ??= pool.end();
+      return closing;
     },
   };
 }
 
 /**
  * A {@link SqlTransaction} over a `pg` client that is already inside a transaction the caller
- * opened (for example Drizzle's `db.transaction(tx => …)` on node-postgres, or a raw
- * `BEGIN`). Outrig's writes join that transaction; the caller commits or rolls back.
+ * opened (for example a raw `BEGIN` on a pool client, or Drizzle's `db.transaction(tx => …)`,
+ * see `joinDrizzleTransaction`). Outrig's writes join that transaction; the caller commits or
+ * rolls back, and `transaction(fn)` on the result simply runs `fn` in the same transaction.
  *
  * @example
+ * const client = await pool.connect();
  * await client.query('BEGIN');
  * const tx = joinPgTransaction(client);
- * await outbox.write(tx, event);
+ * await tx.query('insert into orders(id) values ($1)', [id]);
  * await client.query('COMMIT');
+ * client.release();
  */
 export function joinPgTransaction(client: RawQueryable): SqlTransaction {
   const tx: SqlTransaction = {
@@ -96,28 +115,46 @@ export function joinPgTransaction(client: RawQueryable): SqlTransaction {
   return tx;
 }
 
-async function inTransaction<T>(
-  client: PgPoolClientLike,
-  fn: (tx: SqlTransaction) => Promise<T>,
-  options: TransactionOptions | undefined,
-): Promise<T> {
-  await client.query(options?.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN');
-  try {
-    const result = await fn(joinPgTransaction(client));
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
+function createPool(options: PgClientOptions): PgPoolLike {
+  if (typeof options.url !== 'string' || options.url === '') {
+    // Without a URL, pg silently falls back to PG* environment variables: refuse instead.
+    throw DbErrors.DB_OPTIONS_INVALID({ params: { reason: 'createPgClient needs `url` or `pool`' } });
   }
+  assertPostgresUrl(options.url);
+  const max = options.max ?? 10;
+  if (!Number.isInteger(max) || max < 1) {
+    throw DbErrors.DB_OPTIONS_INVALID({ params: { reason: `max must be a positive integer, got ${max}` } });
+  }
+  const pool = new pg.Pool({ connectionString: options.url, max, application_name: options.applicationName });
+  // An idle client's connection error (server restart) must not crash the process.
+  pool.on('error', () => {});
+  return pool as unknown as PgPoolLike;
+}
+
+function beginStatement(options: TransactionOptions | undefined): string {
+  const isolation = options?.isolation;
+  if (isolation === undefined) return 'BEGIN';
+  // The level is spliced into SQL: only the three known values may pass.
+  if (!isolationLevels.has(isolation)) {
+    throw DbErrors.DB_OPTIONS_INVALID({ params: { reason: `unknown isolation level ${String(isolation)}` } });
+  }
+  return `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`;
+}
+
+async function commit(client: PgPoolClientLike): Promise<void> {
+  const res = await client.query('COMMIT');
+  const last = Array.isArray(res) ? res[res.length - 1] : res;
+  // PostgreSQL answers COMMIT of an aborted transaction with a ROLLBACK tag, not an error.
+  if (last?.command === 'ROLLBACK') throw DbErrors.DB_TRANSACTION_ROLLED_BACK();
 }
 
 async function run<R>(q: RawQueryable, text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
   const res = await q.query(text, params as unknown[] | undefined);
-  return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  // A multi-statement text (no params) yields one result per statement: report the last one.
+  const last = Array.isArray(res) ? res[res.length - 1] : res;
+  return { rows: (last?.rows ?? []) as R[], rowCount: last?.rowCount ?? 0 };
 }
 
-function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === undefined || code === 'ECONNRESET' || code === '57P01' || code === 'EPIPE';
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

@@ -22,7 +22,7 @@ export interface SqlClient extends SqlQueryable {
 
 /** A statement runner: a pool, or one connection inside an open transaction. */
 export interface SqlQueryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(
+  query<R = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
   ): Promise<SqlResult<R>>;
