@@ -1,0 +1,33 @@
+import { describeBrokerConformance } from '@outrig/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { createNatsBroker, type NatsBroker } from '../src/index.ts';
+import { deleteStreams, uniqueSuffix } from './helpers.ts';
+import { NatsServerProcess, natsServerBinaryAvailable } from './nats-server-process.ts';
+
+// A private nats-server, because the reconnect check restarts it (the shared one on 4222 is
+// used by everyone else and must never be restarted).
+const ok = natsServerBinaryAvailable();
+const prefix = `C${uniqueSuffix()}`;
+let server: NatsServerProcess | undefined;
+
+beforeAll(async () => {
+  if (ok) server = await NatsServerProcess.start();
+});
+
+afterAll(async () => {
+  await server?.dispose();
+});
+
+describeBrokerConformance({
+  name: 'nats (JetStream)',
+  available: async () => server !== undefined,
+  // Short ack wait so a crashed member's message is redelivered within the check's timeout.
+  create: () =>
+    createNatsBroker({ servers: server!.url, streamPrefix: prefix, ackWaitMs: 1000, requestTimeoutMs: 2000 }),
+  // A crash: the connection drops without acking, nacking or draining.
+  crash: async (broker) => {
+    await (broker as NatsBroker).connection.close();
+  },
+  restartServer: () => server!.restart(),
+  cleanup: () => deleteStreams(server!.url, prefix),
+});
