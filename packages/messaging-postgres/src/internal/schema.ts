@@ -1,0 +1,85 @@
+import type { SqlClient } from '@outrig/db';
+import { PostgresBusErrors } from '../errors.ts';
+
+/** Bumped when the DDL below changes (with an `alter … if not exists` step). */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * The bus tables. Every statement is idempotent, so the same text serves the automatic
+ * creation and the exported MigrationSet. The hot, small tables (heads, group_partitions,
+ * members) get a low fillfactor so their frequent updates stay HOT and cheap to vacuum.
+ */
+export function schemaDdl(schema: string): string {
+  const s = `"${schema}"`;
+  return `
+create schema if not exists ${s};
+create table if not exists ${s}.meta (key text primary key, value text not null);
+create table if not exists ${s}.topics (
+  topic text primary key,
+  partitions int not null check (partitions > 0),
+  created_at timestamptz not null default clock_timestamp()
+);
+create table if not exists ${s}.heads (
+  topic text not null,
+  partition int not null,
+  next_offset bigint not null default 1,
+  primary key (topic, partition)
+) with (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.01);
+create table if not exists ${s}.log (
+  topic text not null,
+  partition int not null,
+  "offset" bigint not null,
+  key text not null,
+  event_id text not null,
+  event jsonb not null,
+  published_at timestamptz not null default clock_timestamp(),
+  primary key (topic, partition, "offset")
+) with (autovacuum_vacuum_scale_factor = 0.05);
+create unique index if not exists log_topic_event_id on ${s}.log (topic, event_id);
+create table if not exists ${s}.members (
+  grp text not null,
+  member_id text not null,
+  topics text[] not null,
+  expires_at timestamptz not null,
+  primary key (grp, member_id)
+) with (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.01);
+create table if not exists ${s}.group_partitions (
+  grp text not null,
+  topic text not null,
+  partition int not null,
+  committed bigint not null,
+  inflight jsonb not null default '{}',
+  owner text,
+  epoch bigint not null default 0,
+  expires_at timestamptz,
+  primary key (grp, topic, partition)
+) with (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.01);
+insert into ${s}.meta (key, value) values ('version', '${SCHEMA_VERSION}') on conflict (key) do nothing;
+`;
+}
+
+/**
+ * Creates the schema unless it is already at {@link SCHEMA_VERSION}. Concurrent brokers
+ * serialize on a transaction-scoped advisory lock, so two processes starting at once never race
+ * on `create … if not exists` (which is not concurrency-safe on its own).
+ */
+export async function ensureSchema(sql: SqlClient, schema: string): Promise<void> {
+  try {
+    if (await isCurrent(sql, schema)) return;
+    await sql.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`outrig-bus-schema:${schema}`]);
+      await tx.query(schemaDdl(schema));
+    });
+  } catch (err) {
+    throw PostgresBusErrors.PGBUS_SCHEMA_FAILED({ params: { schema }, cause: err });
+  }
+}
+
+async function isCurrent(sql: SqlClient, schema: string): Promise<boolean> {
+  const found = await sql.query<{ t: string | null }>('select to_regclass($1)::text as t', [
+    `"${schema}".meta`,
+  ]);
+  if (!found.rows[0]?.t) return false;
+  const v = await sql.query<{ value: string }>(`select value from "${schema}".meta where key = 'version'`);
+  return Number(v.rows[0]?.value ?? 0) >= SCHEMA_VERSION;
+}
