@@ -1,11 +1,21 @@
 /**
- * `npm start`: runs the reference system on embedded defaults. Starts every service as its own
- * process, waits until each answers /health, prints a table of URLs, and streams their logs.
+ * `npm start`: runs the reference system on embedded defaults. Starts one embedded PostgreSQL
+ * server (data in examples/shop/.outrig/postgres) with a database per service and a shared
+ * `outrig_bus` database for the postgres transport, then every service as its own process;
+ * waits until each answers /health, prints a table of URLs, and streams their logs.
  * If a service fails to start, the others are stopped and this exits non-zero with its output.
- * Ctrl-C (or SIGTERM) stops every service gracefully.
+ * Ctrl-C (or SIGTERM) stops every service gracefully, then the database server.
+ *
+ * `DATABASE_URL`/`BUS_URL` set in the environment are passed through instead (real servers).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import {
+  type EmbeddedPostgresServer,
+  ensureDatabase,
+  ensureEmbeddedPostgres,
+  serviceDatabaseName,
+} from '@outrig/db';
 import { type ServiceSpec, services } from './system.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -28,11 +38,28 @@ function formatLine(name: string, line: string): string {
   }
 }
 
-function launch(spec: ServiceSpec): { exited: Promise<number | null> } {
+let embedded: EmbeddedPostgresServer | undefined;
+
+/** DATABASE_URL and BUS_URL per service: the environment's, or the embedded server's. */
+async function databaseEnv(): Promise<(spec: ServiceSpec) => Promise<Record<string, string>>> {
+  if (process.env.DATABASE_URL) return async () => ({});
+  const dataDir = `${root}.outrig/postgres`;
+  console.log(`Starting embedded PostgreSQL (data in ${dataDir}) …`);
+  embedded = await ensureEmbeddedPostgres({ dataDir, port: Number(process.env.OUTRIG_PG_PORT ?? 5488) });
+  const server = embedded;
+  const bus = process.env.BUS_URL ?? (await ensureDatabase(server.adminUrl, 'outrig_bus')).url;
+  return async (spec) => ({
+    DATABASE_URL: (await ensureDatabase(server.adminUrl, serviceDatabaseName(spec.name))).url,
+    BUS_URL: bus,
+  });
+}
+
+function launch(spec: ServiceSpec, extraEnv: Record<string, string>): { exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: `${root}services/${spec.dir}`,
     env: {
       ...process.env,
+      ...extraEnv,
       SERVICE_NAME: spec.name,
       SERVICE_PORT: process.env[`${envName(spec.name)}_PORT`] ?? String(spec.port),
     },
@@ -100,6 +127,7 @@ async function stopAll(): Promise<void> {
         }),
     ),
   );
+  await embedded?.stop();
 }
 
 let started = false;
@@ -107,7 +135,9 @@ process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
 process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
 
 try {
-  const launched = services.map((spec) => ({ spec, ...launch(spec) }));
+  const envFor = await databaseEnv();
+  const launched: { spec: ServiceSpec; exited: Promise<number | null> }[] = [];
+  for (const spec of services) launched.push({ spec, ...launch(spec, await envFor(spec)) });
   await Promise.all(launched.map(({ spec, exited }) => waitHealthy(spec, exited)));
   started = true;
   for (const [name, lines] of output) for (const line of lines) console.log(formatLine(name, line));
@@ -126,7 +156,12 @@ try {
     });
   }
 } catch (err) {
-  const failure = err as StartFailure;
+  if (!(err instanceof StartFailure)) {
+    console.error(`\nCould not start the system: ${(err as Error).message}`);
+    await stopAll();
+    process.exit(1);
+  }
+  const failure = err;
   console.error(`\n${failure.message}. Its output:\n`);
   for (const line of output.get(failure.service) ?? []) console.error(`  ${line}`);
   await stopAll();

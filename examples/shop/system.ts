@@ -9,4 +9,7 @@ export interface ServiceSpec {
   port: number;
 }
 
-export const services: ServiceSpec[] = [{ name: 'inventory-service', dir: 'inventory-service', port: 8004 }];
+export const services: ServiceSpec[] = [
+  { name: 'inventory-service', dir: 'inventory-service', port: 8004 },
+  { name: 'notification-service', dir: 'notification-service', port: 8006 },
+];

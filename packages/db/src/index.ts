@@ -1,3 +1,9 @@
+export {
+  type ConnectDatabaseOptions,
+  type ConnectedDatabase,
+  connectDatabase,
+  databaseConfig,
+} from './connect-database.ts';
 export { ensureDatabase, serviceDatabaseName } from './ensure-database.ts';
 export {
   type EmbeddedPostgresOptions,
@@ -26,6 +32,7 @@ export {
   type ResolvedDatabase,
   resolveDatabaseUrl,
 } from './resolve-database-url.ts';
+export type { ServiceHost } from './service-host.ts';
 export type {
   SqlClient,
   SqlQueryable,

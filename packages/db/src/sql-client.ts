@@ -22,10 +22,7 @@ export interface SqlClient extends SqlQueryable {
 
 /** A statement runner: a pool, or one connection inside an open transaction. */
 export interface SqlQueryable {
-  query<R = Record<string, unknown>>(
-    text: string,
-    params?: readonly unknown[],
-  ): Promise<SqlResult<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
 }
 
 /** One open transaction. `transaction()` on it reuses it (joins), never nests. */

@@ -1,4 +1,4 @@
 import { runService } from '@outrig/core';
-import { buildInventoryService } from './service.ts';
+import { createInventoryService } from './service.ts';
 
-await runService(() => buildInventoryService());
+await runService(() => createInventoryService());

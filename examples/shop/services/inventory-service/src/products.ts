@@ -33,4 +33,16 @@ export class Products {
     }
     return this.#repo.create(input);
   }
+
+  async adjustStock(id: string, delta: number): Promise<Product> {
+    let product: Product | undefined;
+    try {
+      product = await this.#repo.adjustStock(id, delta);
+    } catch (err) {
+      if (err instanceof RangeError) throw InventoryErrors.STOCK_INSUFFICIENT({ params: { id } });
+      throw err;
+    }
+    if (!product) throw InventoryErrors.PRODUCT_NOT_FOUND({ params: { id } });
+    return product;
+  }
 }

@@ -1,24 +1,67 @@
-import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
+import { fileURLToPath } from 'node:url';
+import {
+  type ConfigValues,
+  type CoreConfig,
+  type CreateServiceOptions,
+  createService,
+  type Service,
+} from '@outrig/core';
+import { connectDatabase, databaseConfig, loadDrizzleMigrations } from '@outrig/db';
+import { connectMessaging, inboxMigrations, messagingConfig, outboxMigrations } from '@outrig/messaging';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { Products } from './products.ts';
-import { createMemoryProductRepository, type ProductRepository } from './repositories/product-repository.ts';
+import { createPostgresProductRepository } from './repositories/postgres-product-repository.ts';
+import type { ProductRepository } from './repositories/product-repository.ts';
 import { productRoutesV1 } from './routes/v1.ts';
 import { productRoutesV2 } from './routes/v2.ts';
 
+const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
+
 export interface InventoryServiceOptions extends Pick<CreateServiceOptions, 'env' | 'logStream'> {
+  /** Use this storage instead of the database (HTTP contract tests). */
   repository?: ProductRepository;
 }
 
-/** inventory-service: products with stock. v1 is deprecated in favour of v2. */
-export function buildInventoryService(options: InventoryServiceOptions = {}): Service {
+/**
+ * inventory-service: products with stock, in its own database; every change publishes a
+ * `product.*` event through the outbox. v1 is deprecated in favour of v2.
+ */
+export async function createInventoryService(options: InventoryServiceOptions = {}): Promise<Service> {
   const service = createService({
     name: 'inventory-service',
     port: 8004,
     description: 'Products and stock',
+    config: { ...databaseConfig, ...messagingConfig },
     env: options.env,
     logStream: options.logStream,
   });
-  const products = new Products(options.repository ?? createMemoryProductRepository());
+  const repository = options.repository ?? (await connectStorage(service));
+  const products = new Products(repository);
   service.version(1, productRoutesV1(products), { deprecated: '2026-09-01', sunset: '2027-03-01' });
   service.version(2, productRoutesV2(products));
   return service;
+}
+
+type InventoryConfig = CoreConfig & ConfigValues<typeof databaseConfig & typeof messagingConfig>;
+
+async function connectStorage(service: Service<InventoryConfig>): Promise<ProductRepository> {
+  const { config } = service;
+  const db = await connectDatabase(service, {
+    url: config.databaseUrl,
+    home: config.outrigHome,
+    migrations: [
+      outboxMigrations,
+      inboxMigrations,
+      await loadDrizzleMigrations(MIGRATIONS, 'inventory-service'),
+    ],
+  });
+  const bus = await connectMessaging(service, {
+    sql: db.sql,
+    databaseUrl: db.url,
+    busUrl: config.busUrl,
+    outboxEnabled: config.outboxEnabled,
+    relay: { pollIntervalMs: config.outboxProcessingIntervalMs, maxAttempts: config.outboxMaxRetry },
+    metrics: service.metrics,
+  });
+  return createPostgresProductRepository(drizzle({ client: db.pool }), bus.outbox);
 }

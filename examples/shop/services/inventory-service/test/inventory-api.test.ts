@@ -1,7 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildInventoryService } from '../src/service.ts';
+import { createMemoryProductRepository } from '../src/repositories/product-repository.ts';
+import { createInventoryService } from '../src/service.ts';
 
-const service = buildInventoryService({ env: { LOG_LEVEL: 'silent' } });
+const service = await createInventoryService({
+  env: { LOG_LEVEL: 'silent' },
+  repository: createMemoryProductRepository(),
+});
 afterAll(() => service.app.close());
 
 const pen = { name: 'Pen', sku: 'PEN-1', stock: 5, price: { amount: 199, currency: 'EUR' } };
@@ -71,6 +75,34 @@ describe('inventory-service API', () => {
     expect(missing.json().error.code).toBe('PRODUCT_NOT_FOUND');
     const badId = await service.app.inject({ url: '/api/v2/products/not-a-uuid' });
     expect(badId.statusCode).toBe(400);
+  });
+
+  it('v2 adjusts stock; never below zero', async () => {
+    const created = await service.app.inject({
+      method: 'POST',
+      url: '/api/v2/products',
+      payload: { ...pen, sku: 'STOCK-1', stock: 3 },
+    });
+    const id = created.json().data.id;
+    const taken = await service.app.inject({
+      method: 'POST',
+      url: `/api/v2/products/${id}/stock-adjustments`,
+      payload: { delta: -2 },
+    });
+    expect(taken.json().data.stock).toBe(1);
+    const tooMuch = await service.app.inject({
+      method: 'POST',
+      url: `/api/v2/products/${id}/stock-adjustments`,
+      payload: { delta: -2 },
+    });
+    expect(tooMuch.statusCode).toBe(409);
+    expect(tooMuch.json().error.code).toBe('STOCK_INSUFFICIENT');
+    const zero = await service.app.inject({
+      method: 'POST',
+      url: `/api/v2/products/${id}/stock-adjustments`,
+      payload: { delta: 0 },
+    });
+    expect(zero.statusCode).toBe(400);
   });
 
   it('unversioned /api/products redirects to v2; API-Version: 1 serves v1 in place', async () => {

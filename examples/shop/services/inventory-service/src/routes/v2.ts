@@ -6,6 +6,7 @@ import {
   ProductId,
   ProductV2,
   type ProductV2 as ProductV2Type,
+  StockAdjustment,
 } from '../schemas/product.ts';
 
 const toV2 = (p: Product): ProductV2Type => ({
@@ -37,6 +38,18 @@ export function productRoutesV2(products: Products) {
         reply.code(201).header('location', `/api/v2/products/${product.id}`);
         return toV2(product);
       },
+    );
+    api.post(
+      '/products/:id/stock-adjustments',
+      {
+        schema: {
+          summary: 'Add to (or take from) stock',
+          params: ProductId,
+          body: StockAdjustment,
+          response: { 200: ProductV2 },
+        },
+      },
+      async (request) => toV2(await products.adjustStock(request.params.id, request.body.delta)),
     );
   };
 }

@@ -42,3 +42,9 @@ export const CreateProductV2 = Type.Object(
 
 export type ProductV1 = Static<typeof ProductV1>;
 export type ProductV2 = Static<typeof ProductV2>;
+
+/** A stock change: positive adds, negative takes; never zero. */
+export const StockAdjustment = Type.Object(
+  { delta: Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, not: { const: 0 } }) },
+  { additionalProperties: false },
+);

@@ -1,0 +1,4 @@
+import { runService } from '@outrig/core';
+import { createNotificationService } from './service.ts';
+
+await runService(() => createNotificationService());

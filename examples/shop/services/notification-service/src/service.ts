@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
+import { connectDatabase, databaseConfig, loadDrizzleMigrations } from '@outrig/db';
+import { connectMessaging, inboxMigrations, messagingConfig, outboxMigrations } from '@outrig/messaging';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { createNotificationRepository } from './repositories/notification-repository.ts';
+import { notificationRoutesV1 } from './routes/v1.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/** Topics this service turns into notifications. */
+export const NOTIFIED_TOPICS = ['product.events'];
+
+/**
+ * notification-service: consumes events idempotently (inbox) and stores one notification per
+ * event in its own database; lists them at `GET /api/v1/notifications`.
+ */
+export async function createNotificationService(
+  options: Pick<CreateServiceOptions, 'env' | 'logStream'> = {},
+): Promise<Service> {
+  const service = createService({
+    name: 'notification-service',
+    port: 8006,
+    description: 'Notifications for every event',
+    config: { ...databaseConfig, ...messagingConfig },
+    env: options.env,
+    logStream: options.logStream,
+  });
+  const { config } = service;
+  const db = await connectDatabase(service, {
+    url: config.databaseUrl,
+    home: config.outrigHome,
+    migrations: [
+      outboxMigrations,
+      inboxMigrations,
+      await loadDrizzleMigrations(MIGRATIONS, 'notification-service'),
+    ],
+  });
+  const bus = await connectMessaging(service, {
+    sql: db.sql,
+    databaseUrl: db.url,
+    busUrl: config.busUrl,
+    outboxEnabled: config.outboxEnabled,
+    metrics: service.metrics,
+  });
+  const notifications = createNotificationRepository(drizzle({ client: db.pool }));
+  await bus.subscribe(NOTIFIED_TOPICS, async (event, { tx }) => notifications.record(tx, event));
+  service.version(1, notificationRoutesV1(notifications));
+  return service;
+}
