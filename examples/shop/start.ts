@@ -43,7 +43,8 @@ let embedded: EmbeddedPostgresServer | undefined;
 /** DATABASE_URL and BUS_URL per service: the environment's, or the embedded server's. */
 async function databaseEnv(): Promise<(spec: ServiceSpec) => Promise<Record<string, string>>> {
   if (process.env.DATABASE_URL) return async () => ({});
-  const dataDir = `${root}.outrig/postgres`;
+  const home = process.env.OUTRIG_HOME ?? root;
+  const dataDir = `${home.replace(/\/$/, '')}/.outrig/postgres`;
   console.log(`Starting embedded PostgreSQL (data in ${dataDir}) …`);
   embedded = await ensureEmbeddedPostgres({ dataDir, port: Number(process.env.OUTRIG_PG_PORT ?? 5488) });
   const server = embedded;
@@ -131,30 +132,51 @@ async function stopAll(): Promise<void> {
 }
 
 let started = false;
+
+/**
+ * After start, a service that exits (crash, kill) is restarted with backoff; its events wait in
+ * the bus meanwhile and are handled once it is back (the inbox drops redeliveries).
+ */
+function supervise(
+  spec: ServiceSpec,
+  exited: Promise<number | null>,
+  env: Record<string, string>,
+  restarts: number,
+): void {
+  void exited.then((code) => {
+    if (stopping) return;
+    const delay = Math.min(30_000, 1000 * 2 ** Math.min(restarts, 5));
+    console.error(`${spec.name} exited (code ${code}); restarting in ${delay / 1000} s`);
+    setTimeout(() => {
+      if (stopping) return;
+      const again = launch(spec, env);
+      console.error(`${spec.name} restarted (pid ${children.get(spec.name)?.pid})`);
+      supervise(spec, again.exited, env, restarts + 1);
+    }, delay).unref();
+  });
+}
 process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
 process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
 
 try {
   const envFor = await databaseEnv();
-  const launched: { spec: ServiceSpec; exited: Promise<number | null> }[] = [];
-  for (const spec of services) launched.push({ spec, ...launch(spec, await envFor(spec)) });
+  const launched: { spec: ServiceSpec; exited: Promise<number | null>; env: Record<string, string> }[] = [];
+  for (const spec of services) {
+    const env = await envFor(spec);
+    launched.push({ spec, env, ...launch(spec, env) });
+  }
   await Promise.all(launched.map(({ spec, exited }) => waitHealthy(spec, exited)));
   started = true;
   for (const [name, lines] of output) for (const line of lines) console.log(formatLine(name, line));
   console.log('\nOutrig shop is running:\n');
-  console.log(`  ${'service'.padEnd(20)} ${'url'.padEnd(26)} docs`);
+  console.log(`  ${'service'.padEnd(20)} ${'pid'.padEnd(8)} ${'url'.padEnd(26)} docs, metrics`);
   for (const spec of services) {
     const url = `http://127.0.0.1:${process.env[`${envName(spec.name)}_PORT`] ?? spec.port}`;
-    console.log(`  ${spec.name.padEnd(20)} ${url.padEnd(26)} ${url}/docs  ${url}/metrics`);
+    const pid = String(children.get(spec.name)?.pid ?? '');
+    console.log(`  ${spec.name.padEnd(20)} ${pid.padEnd(8)} ${url.padEnd(26)} ${url}/docs  ${url}/metrics`);
   }
-  console.log('\nPress Ctrl-C to stop.\n');
-  for (const { spec, exited } of launched) {
-    void exited.then((code) => {
-      if (stopping) return;
-      console.error(`${spec.name} exited unexpectedly (code ${code}); stopping the system.`);
-      void stopAll().then(() => process.exit(1));
-    });
-  }
+  console.log('\nPress Ctrl-C to stop. A service that exits is restarted.\n');
+  for (const { spec, exited, env } of launched) supervise(spec, exited, env, 0);
 } catch (err) {
   if (!(err instanceof StartFailure)) {
     console.error(`\nCould not start the system: ${(err as Error).message}`);

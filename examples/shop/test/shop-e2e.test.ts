@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The README's quick start, as a user runs it: the launcher (`npm start` = this file) with the
+// embedded PostgreSQL server and the postgres transport — no servers configured.
+const START = fileURLToPath(new URL('../start.ts', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let launcher: ChildProcess;
+let output = '';
+let home: string;
+const ports = { inventory: 0, notification: 0, pg: 0 };
+
+beforeAll(async () => {
+  // The embedded server runs as the `postgres` OS user when we are root: its folder must be traversable.
+  home = mkdtempSync(join(tmpdir(), 'outrig-shop-'));
+  chmodSync(home, 0o755);
+  ports.inventory = await freePort();
+  ports.notification = await freePort();
+  ports.pg = await freePort();
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    OUTRIG_HOME: home,
+    OUTRIG_PG_PORT: String(ports.pg),
+    INVENTORY_SERVICE_PORT: String(ports.inventory),
+    NOTIFICATION_SERVICE_PORT: String(ports.notification),
+    LOG_LEVEL: 'warn',
+  };
+  delete env.DATABASE_URL;
+  delete env.BUS_URL;
+  launcher = spawn(process.execPath, [START], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  launcher.stdout!.on('data', (d) => (output += d));
+  launcher.stderr!.on('data', (d) => (output += d));
+  await until(
+    'the system to start',
+    async () => (output.includes('Outrig shop is running') ? true : undefined),
+    90_000,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  if (launcher && launcher.exitCode === null) {
+    const exited = new Promise((r) => launcher.once('exit', r));
+    launcher.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(home, { recursive: true, force: true });
+}, 60_000);
+
+const inventory = () => `http://127.0.0.1:${ports.inventory}`;
+const notifications = async (): Promise<{ eventId: string; type: string; subject: string }[]> => {
+  const res = await fetch(`http://127.0.0.1:${ports.notification}/api/v1/notifications?limit=500`);
+  return (await res.json()).data;
+};
+
+async function createProduct(n: number): Promise<string> {
+  const res = await fetch(`${inventory()}/api/v2/products`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: `Product ${n}`,
+      sku: `SKU-${n}`,
+      stock: n,
+      price: { amount: 100 + n, currency: 'EUR' },
+    }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()).data.id;
+}
+
+function notificationPid(): number {
+  const row = output
+    .split('\n')
+    .filter((l) => /^\s+notification-service\s+\d+/.test(l))
+    .pop();
+  const restarted = [...output.matchAll(/notification-service restarted \(pid (\d+)\)/g)].pop();
+  return Number(restarted?.[1] ?? row?.trim().split(/\s+/)[1]);
+}
+
+describe('the shop on embedded defaults (npm start)', () => {
+  it('a created product becomes a notification', async () => {
+    const started = Date.now();
+    const id = await createProduct(1);
+    const found = await until('the notification', async () =>
+      (await notifications()).find((n) => n.subject === id && n.type === 'product.created'),
+    );
+    console.log(`notification visible ${Date.now() - started} ms after the POST`);
+    expect(found.subject).toBe(id);
+  });
+
+  it('events created while notification-service is down are notified exactly once after it comes back', async () => {
+    const pid = notificationPid();
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await until('notification-service to be down', async () => {
+      try {
+        await fetch(`http://127.0.0.1:${ports.notification}/health`);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    const ids: string[] = [];
+    for (let n = 2; n <= 11; n++) ids.push(await createProduct(n));
+    const all = await until(
+      'every notification after the restart',
+      async () => {
+        const list = await notifications();
+        return ids.every((id) => list.some((n) => n.subject === id)) ? list : undefined;
+      },
+      60_000,
+    );
+    // Let any redelivery arrive, then count: exactly one notification per event.
+    await new Promise((r) => setTimeout(r, 1500));
+    const final = await notifications();
+    expect(final.length).toBeGreaterThanOrEqual(all.length);
+    const eventIds = final.map((n) => n.eventId);
+    expect(new Set(eventIds).size).toBe(eventIds.length);
+    for (const id of ids) expect(final.filter((n) => n.subject === id)).toHaveLength(1);
+    expect(output).toContain('notification-service restarted');
+  }, 90_000);
+});
