@@ -73,7 +73,7 @@ afterAll(async () => {
 const inventory = () => `http://127.0.0.1:${ports.inventory}`;
 const notifications = async (): Promise<{ eventId: string; type: string; subject: string }[]> => {
   const res = await fetch(`http://127.0.0.1:${ports.notification}/api/v1/notifications?limit=500`);
-  return (await res.json()).data;
+  return ((await res.json()) as { data: { eventId: string; type: string; subject: string }[] }).data;
 };
 
 async function createProduct(n: number): Promise<string> {
@@ -88,7 +88,7 @@ async function createProduct(n: number): Promise<string> {
     }),
   });
   expect(res.status).toBe(201);
-  return (await res.json()).data.id;
+  return ((await res.json()) as { data: { id: string } }).data.id;
 }
 
 function notificationPid(): number {
