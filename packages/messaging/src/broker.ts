@@ -44,6 +44,12 @@ export interface Delivery {
   ack(): Promise<void>;
   /** Not done: deliver it again (to any member) after `delayMs`; later messages of its key wait. */
   nack(options?: { delayMs?: number }): Promise<void>;
+  /**
+   * Still working on it: restarts the broker's ack-wait/lease clock so a long handler (or the
+   * consumer's in-process retries with backoff) is not redelivered to another member meanwhile.
+   * Optional: brokers without an ack deadline omit it. (JetStream: `msg.working()`.)
+   */
+  inProgress?(): Promise<void>;
 }
 
 export interface SubscribeOptions {

@@ -1,2 +1,8 @@
+export type { BrokerConformanceOptions } from './conformance/broker-conformance-options.ts';
+export type { ConformanceCheck } from './conformance/conformance-check.ts';
+export {
+  brokerConformanceChecks,
+  describeBrokerConformance,
+} from './conformance/describe-broker-conformance.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export { serverAvailable, type TestServer, testServers } from './servers.ts';

@@ -1,0 +1,122 @@
+import type { Delivery } from '../broker.ts';
+import { MessagingErrors } from '../errors.ts';
+import { backoffDelay, sleep } from './backoff.ts';
+import { errorInfo, eventType, type SubscriptionRuntime } from './consume-context.ts';
+import type { ConsumeSpan } from './consume-trace.ts';
+import type { ConsumeOutcome } from './consumer-stats.ts';
+import { deadLetter } from './dead-letter.ts';
+import { envelopeProblem } from './event-envelope.ts';
+import { runAttempt } from './run-attempt.ts';
+
+interface Final {
+  outcome: ConsumeOutcome;
+  error?: unknown;
+}
+
+/**
+ * The whole life of one delivery: poison check → validation → attempts (inbox + handler in one
+ * transaction, ack after commit) with in-process backoff → dead letter. The delivery is held
+ * (not acked) throughout, so later messages of its key wait while other keys flow.
+ */
+export async function handleDelivery(rt: SubscriptionRuntime, d: Delivery): Promise<void> {
+  rt.track(1);
+  const span = rt.trace.start({
+    event: d.event,
+    group: rt.policy.group,
+    topic: d.topic,
+    key: d.key,
+    attempt: d.attempt,
+    traceparent: d.event?.traceparent,
+    tracestate: d.event?.tracestate,
+    baggage: d.event?.baggage,
+  });
+  let final: Final = { outcome: 'released' };
+  // Held deliveries must not expire at the broker (which would hand them to another member).
+  const heartbeat = d.inProgress
+    ? setInterval(() => void d.inProgress?.().catch(() => {}), rt.policy.heartbeatMs)
+    : undefined;
+  heartbeat?.unref();
+  try {
+    final = await process(rt, d, span);
+  } finally {
+    clearInterval(heartbeat);
+    rt.track(-1);
+    span.end(final.outcome, final.error);
+  }
+}
+
+async function process(rt: SubscriptionRuntime, d: Delivery, span: ConsumeSpan): Promise<Final> {
+  const { maxAttempts } = rt.policy;
+  // A message redelivered past the limit has been crashing its consumers (each crash is one
+  // broker attempt): set it aside before it runs again.
+  if (d.attempt > maxAttempts) {
+    const error = new Error(`delivered ${d.attempt} times (maxAttempts ${maxAttempts}) without being acked`);
+    return deadLetter(rt, d, 'redelivery_limit', error, d.attempt - 1);
+  }
+  const invalid = await validationError(rt, d);
+  if (invalid !== undefined) {
+    rt.report(invalid, errorInfo(rt, d, 'validate', d.attempt));
+    return deadLetter(rt, d, 'invalid', invalid, 0);
+  }
+  const type = eventType(d.event);
+  const base = { group: rt.policy.group, topic: d.topic, type };
+  for (let attempt = d.attempt; ; attempt++) {
+    if (rt.closing.aborted) return release(rt, d, attempt);
+    const started = performance.now();
+    try {
+      const outcome = await span.run(() => runAttempt(rt, d, attempt));
+      rt.record({ ...base, outcome, attempt, durationMs: performance.now() - started });
+      await ack(rt, d, attempt);
+      return { outcome };
+    } catch (error) {
+      rt.record({ ...base, outcome: 'failed', attempt, durationMs: performance.now() - started });
+      rt.report(error, errorInfo(rt, d, 'handler', attempt));
+      if (attempt >= maxAttempts) return deadLetter(rt, d, 'handler_failed', error, attempt);
+      rt.logger?.warn(
+        { err: error, eventId: d.event.id, type, attempt, maxAttempts },
+        'event handler failed; retrying',
+      );
+      await sleep(backoffDelay(attempt, rt.policy.backoff), rt.closing);
+      // Keep the broker from handing this message to another member while we retry.
+      await d.inProgress?.().catch(() => {});
+    }
+  }
+}
+
+async function validationError(rt: SubscriptionRuntime, d: Delivery): Promise<unknown> {
+  const problem = envelopeProblem(d.event);
+  if (problem !== undefined) {
+    const id = String((d.event as { id?: unknown } | null)?.id);
+    return MessagingErrors.CONSUMER_EVENT_INVALID({ params: { id, reason: problem } });
+  }
+  if (!rt.policy.validate) return undefined;
+  try {
+    await rt.policy.validate(d.event);
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('validation failed');
+  }
+}
+
+/** Ack after commit. A failed ack only means a later redelivery, which the inbox skips. */
+async function ack(rt: SubscriptionRuntime, d: Delivery, attempt: number): Promise<void> {
+  try {
+    await d.ack();
+  } catch (error) {
+    rt.report(error, errorInfo(rt, d, 'ack', attempt));
+  }
+}
+
+/** Closing mid-retry: hand the message back so another member (or the next start) takes it. */
+async function release(rt: SubscriptionRuntime, d: Delivery, attempt: number): Promise<Final> {
+  await d.nack({ delayMs: 0 }).catch((error: unknown) => rt.report(error, errorInfo(rt, d, 'ack', attempt)));
+  rt.record({
+    group: rt.policy.group,
+    topic: d.topic,
+    type: eventType(d.event),
+    outcome: 'released',
+    attempt,
+    durationMs: 0,
+  });
+  return { outcome: 'released' };
+}

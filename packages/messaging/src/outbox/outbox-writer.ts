@@ -1,0 +1,103 @@
+import type { SqlTransaction } from '@outrig/db';
+import { type CloudEvent, defaultTopic } from '../cloud-event.ts';
+import { MessagingErrors } from '../errors.ts';
+import { activeTraceContext } from './trace-context.ts';
+
+/** An event to write, with the topic it goes to when not `<aggregatetype>.events`. */
+export type OutboxEntry = CloudEvent | { readonly event: CloudEvent; readonly topic?: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// One round trip: version assignment (row lock per aggregate, in a fixed order so two writers
+// never deadlock each other) and the outbox insert, in seq order = input order.
+const WRITE_SQL = `
+WITH c AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS c(agg_type, agg_id, n, ord)
+), v AS (
+  INSERT INTO outbox_aggregate AS a (aggregate_type, aggregate_id, version)
+  SELECT agg_type, agg_id, n FROM c ORDER BY ord
+  ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = a.version + excluded.version
+  RETURNING a.aggregate_type AS agg_type, a.aggregate_id AS agg_id, a.version AS last
+), u AS (
+  SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::jsonb[],
+                       $10::text[], $11::text[], $12::text[])
+    WITH ORDINALITY AS u(id, topic, agg_type, agg_id, rank, event, tp, ts, bg, ord)
+)
+INSERT INTO outbox (id, topic, partition_key, partition, aggregate_type, aggregate_id, aggregate_version,
+                    event, traceparent, tracestate, baggage)
+SELECT u.id, u.topic, u.agg_id, outrig_outbox_partition(u.agg_id), u.agg_type, u.agg_id,
+       v.last - c.n + u.rank,
+       u.event || jsonb_build_object('aggregateversion', v.last - c.n + u.rank),
+       u.tp, u.ts, u.bg
+FROM u JOIN c USING (agg_type, agg_id) JOIN v USING (agg_type, agg_id)
+ORDER BY u.ord
+RETURNING id::text AS id, aggregate_version AS version
+`;
+
+/**
+ * Inserts events into the outbox inside `tx`, assigning each its `aggregateversion` under the
+ * aggregate's lock and attaching the active W3C trace context. Returns the events as stored.
+ */
+export async function writeOutbox(
+  tx: SqlTransaction,
+  entries: OutboxEntry | readonly OutboxEntry[],
+): Promise<CloudEvent[]> {
+  if (tx?.inTransaction !== true) throw MessagingErrors.OUTBOX_NOT_IN_TRANSACTION();
+  const list = (Array.isArray(entries) ? entries : [entries]) as readonly OutboxEntry[];
+  if (list.length === 0) return [];
+  const trace = activeTraceContext();
+  const counts = new Map<string, { type: string; id: string; n: number }>();
+  const rows = list.map((entry) => {
+    const { event, topic } = 'specversion' in entry ? { event: entry, topic: undefined } : entry;
+    const { type, id } = routeOf(event);
+    const key = `${type}\u0000${id}`;
+    const count = counts.get(key) ?? { type, id, n: 0 };
+    count.n += 1;
+    counts.set(key, count);
+    const stored: CloudEvent = {
+      ...event,
+      // The event's own context wins (it was captured where the event was made).
+      ...(event.traceparent === undefined ? trace : {}),
+    };
+    return { stored, topic: topic ?? defaultTopic(type), type, id, rank: count.n };
+  });
+  // A fixed global lock order (code-point order of type, then id) avoids writer-writer deadlocks.
+  const aggregates = [...counts.values()].sort((a, b) =>
+    a.type === b.type ? compare(a.id, b.id) : compare(a.type, b.type),
+  );
+  const result = await tx.query<{ id: string; version: string }>(WRITE_SQL, [
+    aggregates.map((a) => a.type),
+    aggregates.map((a) => a.id),
+    aggregates.map((a) => a.n),
+    rows.map((r) => r.stored.id),
+    rows.map((r) => r.topic),
+    rows.map((r) => r.type),
+    rows.map((r) => r.id),
+    rows.map((r) => r.rank),
+    rows.map((r) => JSON.stringify(r.stored)),
+    rows.map((r) => r.stored.traceparent ?? null),
+    rows.map((r) => r.stored.tracestate ?? null),
+    rows.map((r) => r.stored.baggage ?? null),
+  ]);
+  const versions = new Map(result.rows.map((r) => [r.id.toLowerCase(), Number(r.version)]));
+  return rows.map((r) => ({ ...r.stored, aggregateversion: versions.get(r.stored.id.toLowerCase()) }));
+}
+
+function routeOf(event: CloudEvent): { type: string; id: string } {
+  const unroutable = (reason: string) =>
+    MessagingErrors.OUTBOX_EVENT_UNROUTABLE({ params: { id: String(event?.id), reason } });
+  if (event === null || typeof event !== 'object') throw unroutable('not an event object');
+  if (typeof event.id !== 'string' || !UUID.test(event.id)) throw unroutable('id must be a UUID (UUIDv7)');
+  if (typeof event.type !== 'string' || event.type.length === 0) throw unroutable('type is missing');
+  if (typeof event.aggregatetype !== 'string' || event.aggregatetype.length === 0) {
+    throw unroutable('aggregatetype is missing');
+  }
+  if (typeof event.subject !== 'string' || event.subject.length === 0) {
+    throw unroutable('subject (the aggregate id) is missing');
+  }
+  return { type: event.aggregatetype, id: event.subject };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
