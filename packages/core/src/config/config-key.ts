@@ -42,7 +42,8 @@ export function int(init: KeyInit<number> & { min?: number; max?: number }): Con
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = init;
   const hasMin = min !== Number.MIN_SAFE_INTEGER;
   const hasMax = max !== Number.MAX_SAFE_INTEGER;
-  const range = hasMin && hasMax ? ` between ${min} and ${max}` : hasMin ? ` ≥ ${min}` : hasMax ? ` ≤ ${max}` : '';
+  const range =
+    hasMin && hasMax ? ` between ${min} and ${max}` : hasMin ? ` ≥ ${min}` : hasMax ? ` ≤ ${max}` : '';
   return key(init, `an integer${range}`, (raw) => {
     if (!/^-?\d+$/.test(raw)) return undefined;
     const n = Number(raw);

@@ -63,8 +63,7 @@ function describeProblem(p: ConfigProblem): string {
 /** Renders a schema as a Markdown table (variable, default, doc) for READMEs and `--help`. */
 export function describeConfig(schema: ConfigSchema): string {
   const rows = Object.values(schema).map(
-    (k) =>
-      `| \`${k.env}\` | ${showDefault(k)} | ${k.doc} (${k.expected}) |`,
+    (k) => `| \`${k.env}\` | ${showDefault(k)} | ${k.doc} (${k.expected}) |`,
   );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }
