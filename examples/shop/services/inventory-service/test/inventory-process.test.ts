@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -42,6 +43,13 @@ async function waitHealthy(port: number): Promise<void> {
   throw new Error('service did not become healthy');
 }
 
+const hasPg = await serverAvailable('postgres');
+let db: TestDatabase;
+beforeAll(async () => {
+  if (hasPg) db = await createTestDatabase('inventory_process');
+});
+afterAll(() => db?.drop());
+
 describe('inventory-service as a process', () => {
   it('exits 78 naming SERVICE_PORT when it is not a port', async () => {
     const p = start({ SERVICE_PORT: 'abc' });
@@ -55,9 +63,9 @@ describe('inventory-service as a process', () => {
     expect(p.output()).toContain('LOG_LEVEL="loud" is invalid');
   });
 
-  it('serves over real HTTP and, on SIGTERM, finishes a slow request then exits 0', async () => {
+  it.skipIf(!hasPg)('serves over real HTTP and, on SIGTERM, finishes a slow request then exits 0', async () => {
     const port = await freePort();
-    const p = start({ SERVICE_PORT: String(port), LOG_LEVEL: 'info' });
+    const p = start({ SERVICE_PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: db.url, BUS_URL: 'memory:' });
     await waitHealthy(port);
 
     const live = await fetch(`http://127.0.0.1:${port}/api/v2/products`, {
