@@ -1,5 +1,5 @@
+import './http/route-config.ts';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -12,6 +12,7 @@ import { toOutrigError } from './http/error-mapping.ts';
 import { KitLogController } from './http/kit-log-controller.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { pathOf, RouteTable } from './http/route-table.ts';
+import { computeSecurityHeaders, DEFAULT_HELMET_OPTIONS } from './http/security-headers.ts';
 import { type CloseHook, Lifecycle } from './lifecycle/lifecycle.ts';
 import { registerHttpMetrics } from './metrics/http-metrics.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
@@ -22,6 +23,22 @@ import {
   registerVersioningRoutes,
   versionRewriter,
 } from './versioning/versioning-routes.ts';
+
+/** Log fields never written in clear (secrets that handlers might log by accident). */
+const REDACTED_LOG_PATHS = [
+  'password',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'authorization',
+  'cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'body.password',
+  'body.token',
+];
 
 /** The Fastify instance a service exposes, typed for TypeBox schemas. */
 export type ServiceApp = FastifyInstance<
@@ -112,7 +129,8 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
       base: { service: name },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: ['*.password', '*.token', '*.authorization', '*.cookie'], censor: '[redacted]' },
+      // Explicit paths: wildcard redaction costs several µs per log line (measured in bench:kit-inject).
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     },
     options.logStream ?? pino.destination({ sync: false }),
   );
@@ -143,7 +161,9 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     wrapResponseSchemas(route);
   });
 
+  const securityHeaders = computeSecurityHeaders(DEFAULT_HELMET_OPTIONS);
   app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (readiness.shuttingDown && request.url !== '/health') {
       reply.header('connection', 'close');
@@ -175,10 +195,6 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     reply.code(error.status).send({ error: error.toJSON() });
   });
 
-  app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-  });
   if (config.corsOrigins.length > 0) {
     app.register(cors, {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,

@@ -1,16 +1,18 @@
 import swagger from '@fastify/swagger';
-import apiReference from '@scalar/fastify-api-reference';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 // The docs page runs Scalar's bundled script and styles from this service (no CDN); JSON routes
-// keep helmet's strict policy.
+// keep the strict API policy.
 const DOCS_CSP =
   "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
   "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
+const kitRoute = { envelope: false, metrics: false, log: false };
+
 /**
  * OpenAPI 3.1 generated from the route schemas of every version at `/openapi.json`, and an API
- * reference page at `/docs`. Kit routes that are not API (metrics, the fallback) are hidden.
+ * reference page at `/docs` (Scalar). Kit routes that are not API (metrics, the fallback) are
+ * hidden.
  */
 export function registerOpenApi(
   app: FastifyInstance,
@@ -28,18 +30,40 @@ export function registerOpenApi(
       return { ...openapi, info: { ...openapi.info, version: info.version() } } as never;
     },
   });
-  app.get(
-    '/openapi.json',
-    { config: { envelope: false, metrics: false, log: false }, schema: { hide: true } },
-    async () => app.swagger(),
-  );
   app.register(async (scope) => {
-    scope.addHook('onSend', async (_request, reply) => {
-      reply.header('content-security-policy', DOCS_CSP);
-    });
-    await scope.register(apiReference, {
-      routePrefix: '/docs',
-      configuration: { url: '/openapi.json', title: info.title },
-    });
+    scope.get('/openapi.json', { config: kitRoute, schema: { hide: true } }, async () => app.swagger());
+    const docs = lazyDocs(info.title);
+    scope.get('/docs', { config: kitRoute, schema: { hide: true } }, docs);
+    scope.get('/docs/*', { config: kitRoute, schema: { hide: true } }, docs);
   });
+}
+
+/**
+ * Scalar's Fastify plugin embeds a 4 MB script that costs ~140 ms to import; a service should
+ * not pay that at every start. The docs are served by a private Fastify instance built on the
+ * first request to `/docs` and reached through `inject()`.
+ */
+function lazyDocs(title: string) {
+  let docs: Promise<FastifyInstance> | undefined;
+  const build = async () => {
+    const { default: apiReference } = await import('@scalar/fastify-api-reference');
+    const instance = Fastify();
+    await instance.register(apiReference, {
+      routePrefix: '/docs',
+      configuration: { url: '/openapi.json', title },
+    });
+    await instance.ready();
+    return instance;
+  };
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    docs ??= build();
+    const res = await (await docs).inject({ method: 'GET', url: request.url });
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined && !['content-length', 'connection', 'date', 'keep-alive'].includes(name)) {
+        reply.header(name, value);
+      }
+    }
+    reply.header('content-security-policy', DOCS_CSP);
+    return reply.code(res.statusCode).send(res.rawPayload);
+  };
 }
