@@ -34,11 +34,10 @@ const variants: Variant[] = [
   { name: 'METRICS_ENABLED=false', env: { METRICS_ENABLED: 'false' } },
   { name: 'API_DOCS_ENABLED=false', env: { API_DOCS_ENABLED: 'false' } },
   { name: 'route envelope: false', env: {}, off: ['envelope'] },
-  { name: 'route helmet: false', env: {}, off: ['helmet'] },
   {
     name: 'all of the above off',
     env: { LOG_LEVEL: 'silent', METRICS_ENABLED: 'false', API_DOCS_ENABLED: 'false' },
-    off: ['envelope', 'helmet'],
+    off: ['envelope'],
   },
 ];
 

@@ -1,15 +1,14 @@
-import type {} from '@fastify/helmet';
 import { type CreateServiceOptions, createService, type Service, Type } from '@outrig/core';
 
 /** Kit features a benchmark can switch off for the hello route alone. */
-export type RouteFeature = 'envelope' | 'metrics' | 'log' | 'helmet';
+export type RouteFeature = 'envelope' | 'metrics' | 'log';
 
 const Hello = Type.Object({ hello: Type.String() });
 
 /**
  * The bench service: `GET /api/v1/hello` → `{ hello: 'world' }` with a response schema, through
  * createService with every default on. `off` switches features off for this route only, through
- * the route options the kit and @fastify/helmet already honour.
+ * the route options the kit honours. (Security headers are computed once at start: nothing to switch off per route.)
  *
  * @example
  * const service = buildKitService({ env: process.env });
@@ -35,7 +34,6 @@ export function buildKitService(
           ...(off.has('metrics') ? { metrics: false } : {}),
           ...(off.has('log') ? { log: false } : {}),
         },
-        ...(off.has('helmet') ? { helmet: false } : {}),
       },
       async () => ({ hello: 'world' }),
     );
@@ -43,9 +41,9 @@ export function buildKitService(
   return service;
 }
 
-/** Parses `BENCH_ROUTE_OFF`-style lists: `envelope,helmet`. */
+/** Parses `BENCH_ROUTE_OFF`-style lists: `envelope,log`. */
 export function routeFeatures(list: string | undefined): Set<RouteFeature> {
-  const known: readonly string[] = ['envelope', 'metrics', 'log', 'helmet'];
+  const known: readonly string[] = ['envelope', 'metrics', 'log'];
   const names = (list ?? '').split(',').filter(Boolean);
   for (const n of names)
     if (!known.includes(n)) throw new Error(`unknown route feature ${n} (known: ${known})`);

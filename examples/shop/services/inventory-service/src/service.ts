@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   type ConfigValues,
   type CoreConfig,
@@ -6,16 +5,15 @@ import {
   createService,
   type Service,
 } from '@outrig/core';
-import { connectDatabase, databaseConfig, loadDrizzleMigrations } from '@outrig/db';
-import { connectMessaging, inboxMigrations, messagingConfig, outboxMigrations } from '@outrig/messaging';
+import { connectDatabase, databaseConfig } from '@outrig/db';
+import { connectMessaging, messagingConfig } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { inventoryMigrations } from './migrations.ts';
 import { Products } from './products.ts';
 import { createPostgresProductRepository } from './repositories/postgres-product-repository.ts';
 import type { ProductRepository } from './repositories/product-repository.ts';
 import { productRoutesV1 } from './routes/v1.ts';
 import { productRoutesV2 } from './routes/v2.ts';
-
-const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 export interface InventoryServiceOptions extends Pick<CreateServiceOptions, 'env' | 'logStream'> {
   /** Use this storage instead of the database (HTTP contract tests). */
@@ -49,11 +47,7 @@ async function connectStorage(service: Service<InventoryConfig>): Promise<Produc
   const db = await connectDatabase(service, {
     url: config.databaseUrl,
     home: config.outrigHome,
-    migrations: [
-      outboxMigrations,
-      inboxMigrations,
-      await loadDrizzleMigrations(MIGRATIONS, 'inventory-service'),
-    ],
+    migrations: await inventoryMigrations(),
   });
   const bus = await connectMessaging(service, {
     sql: db.sql,

@@ -63,52 +63,60 @@ describe('inventory-service as a process', () => {
     expect(p.output()).toContain('LOG_LEVEL="loud" is invalid');
   });
 
-  it.skipIf(!hasPg)('serves over real HTTP and, on SIGTERM, finishes a slow request then exits 0', async () => {
-    const port = await freePort();
-    const p = start({ SERVICE_PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: db.url, BUS_URL: 'memory:' });
-    await waitHealthy(port);
+  it.skipIf(!hasPg)(
+    'serves over real HTTP and, on SIGTERM, finishes a slow request then exits 0',
+    async () => {
+      const port = await freePort();
+      const p = start({
+        SERVICE_PORT: String(port),
+        LOG_LEVEL: 'info',
+        DATABASE_URL: db.url,
+        BUS_URL: 'memory:',
+      });
+      await waitHealthy(port);
 
-    const live = await fetch(`http://127.0.0.1:${port}/api/v2/products`, {
-      headers: { 'x-request-id': 'real-1' },
-    });
-    expect(live.status).toBe(200);
-    expect(live.headers.get('x-request-id')).toBe('real-1');
+      const live = await fetch(`http://127.0.0.1:${port}/api/v2/products`, {
+        headers: { 'x-request-id': 'real-1' },
+      });
+      expect(live.status).toBe(200);
+      expect(live.headers.get('x-request-id')).toBe('real-1');
 
-    // A slow upload: the body trickles in; SIGTERM arrives while the request is in flight.
-    const body = JSON.stringify({
-      name: 'Slow',
-      sku: 'SLOW-1',
-      stock: 1,
-      price: { amount: 5, currency: 'USD' },
-    });
-    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/api/v2/products',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          let data = '';
-          res.on('data', (d) => (data += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-        },
-      );
-      req.on('error', reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
-        p.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 400);
-      }, 200);
-    });
-    const res = await response;
-    expect(res.status).toBe(201);
-    expect(JSON.parse(res.body).data.name).toBe('Slow');
-    expect(await p.exit).toBe(0);
-    expect(p.output()).toContain('shutting down');
-    // No new connections after shutdown.
-    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
-  });
+      // A slow upload: the body trickles in; SIGTERM arrives while the request is in flight.
+      const body = JSON.stringify({
+        name: 'Slow',
+        sku: 'SLOW-1',
+        stock: 1,
+        price: { amount: 5, currency: 'USD' },
+      });
+      const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/api/v2/products',
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let data = '';
+            res.on('data', (d) => (data += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 10));
+        setTimeout(() => {
+          p.child.kill('SIGTERM');
+          setTimeout(() => req.end(body.slice(10)), 400);
+        }, 200);
+      });
+      const res = await response;
+      expect(res.status).toBe(201);
+      expect(JSON.parse(res.body).data.name).toBe('Slow');
+      expect(await p.exit).toBe(0);
+      expect(p.output()).toContain('shutting down');
+      // No new connections after shutdown.
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    },
+  );
 });

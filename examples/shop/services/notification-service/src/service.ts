@@ -1,12 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
-import { connectDatabase, databaseConfig, loadDrizzleMigrations } from '@outrig/db';
-import { connectMessaging, inboxMigrations, messagingConfig, outboxMigrations } from '@outrig/messaging';
+import { connectDatabase, databaseConfig } from '@outrig/db';
+import { connectMessaging, messagingConfig } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { notificationMigrations } from './migrations.ts';
 import { createNotificationRepository } from './repositories/notification-repository.ts';
 import { notificationRoutesV1 } from './routes/v1.ts';
-
-const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 /** Topics this service turns into notifications. */
 export const NOTIFIED_TOPICS = ['product.events'];
@@ -30,11 +28,7 @@ export async function createNotificationService(
   const db = await connectDatabase(service, {
     url: config.databaseUrl,
     home: config.outrigHome,
-    migrations: [
-      outboxMigrations,
-      inboxMigrations,
-      await loadDrizzleMigrations(MIGRATIONS, 'notification-service'),
-    ],
+    migrations: await notificationMigrations(),
   });
   const bus = await connectMessaging(service, {
     sql: db.sql,
