@@ -22,6 +22,9 @@ export interface PgPoolLike {
 
 /** The subset of a checked-out `pg` client this adapter uses. */
 export interface PgPoolClientLike {
+  /** Present on `pg` clients; used to catch a connection lost while checked out. */
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+  off?(event: 'error', listener: (err: Error) => void): unknown;
   query(text: string, params?: unknown[]): Promise<PgRawResult>;
   /** `release(err)` destroys the connection instead of returning it to the pool. */
   release(err?: Error | boolean): void;
@@ -63,10 +66,22 @@ export function createPgClient(options: PgClientOptions): SqlClient {
     async transaction(fn, txOptions) {
       const begin = beginStatement(txOptions);
       const client = await pool.connect();
+      // While a client is checked out, pg-pool removes its own 'error' listener: a connection
+      // lost between statements would otherwise be an unhandled 'error' event that kills the
+      // process. Remember it; the failing statement rejects and the client is discarded.
+      let lost: Error | undefined;
+      const onError = (err: Error) => {
+        lost = err;
+      };
+      client.on?.('error', onError);
+      const release = (err?: Error) => {
+        client.off?.('error', onError);
+        client.release(err ?? lost);
+      };
       try {
         await client.query(begin);
       } catch (err) {
-        client.release(err as Error);
+        release(err as Error);
         throw err;
       }
       let result: Awaited<ReturnType<typeof fn>>;
@@ -76,12 +91,12 @@ export function createPgClient(options: PgClientOptions): SqlClient {
       } catch (err) {
         // Only a connection whose ROLLBACK succeeded is known to be clean enough to reuse.
         await client.query('ROLLBACK').then(
-          () => client.release(),
-          (rollbackErr: unknown) => client.release(toError(rollbackErr)),
+          () => release(),
+          (rollbackErr: unknown) => release(toError(rollbackErr)),
         );
         throw err;
       }
-      client.release();
+      release();
       return result;
     },
     close() {

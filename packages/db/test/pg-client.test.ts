@@ -24,6 +24,20 @@ describe.skipIf(!ok)('pg adapter on PostgreSQL', () => {
   const ids = async () =>
     (await sql.query<{ id: number }>('SELECT id FROM items ORDER BY id')).rows.map((r) => r.id);
 
+  it('survives its connection being cut mid-transaction: rejects, and the pool keeps working', async () => {
+    for (const pause of [0, 200]) {
+      const attempt = sql.transaction(async (tx) => {
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        // 0: the next statement meets the dead socket; 200 ms: the socket error arrives while idle.
+        await new Promise((r) => setTimeout(r, pause));
+        await tx.query('SELECT 1');
+      });
+      await expect(attempt).rejects.toThrow();
+    }
+    expect((await sql.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
+  });
+
   it('commits when fn resolves and returns its value', async () => {
     const value = await sql.transaction(async (tx) => {
       await tx.query('INSERT INTO items VALUES ($1, $2)', [1, 'one']);

@@ -193,25 +193,62 @@ describe.skipIf(!ok)('createConsumer on PostgreSQL', () => {
     expect(records.map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed', 'dead_lettered']);
   });
 
-  it('continues the attempt count of a redelivery, and dead-letters at once past maxAttempts', async () => {
+  it('counts crashes per event in the database: a message that keeps crashing its consumers is dead-lettered without running', async () => {
     const m = manualBroker();
-    const c = consumer(m.broker, { maxAttempts: 5 });
-    const attempts: number[] = [];
-    await c.subscribe('order.events', async (_e, { attempt }) => {
-      attempts.push(attempt);
-      throw new Error('still failing');
+    const g = `crash-loop-${Date.now()}`;
+    const c = consumer(m.broker, { maxAttempts: 3, group: g });
+    const ran: string[] = [];
+    await c.subscribe('order.events', async (e) => {
+      ran.push(e.id);
     });
-    await m.deliver(event(), 4).done;
-    expect(attempts).toEqual([4, 5]);
-    attempts.length = 0;
-    // Delivered a 6th time: earlier deliveries crashed the process before any ack.
-    const poison = m.deliver(event(), 6);
-    await poison.done;
-    expect(attempts).toEqual([]);
-    expect((m.published[1]?.event as DeadLetterEvent | undefined)?.deadletterreason).toMatch(
-      /^redelivery_limit: delivered 6 times/,
+    // Two earlier redeliveries of the poison started its handler and crashed the process.
+    const poison = event();
+    await db.sql.query('INSERT INTO inbox_starts (consumer_group, event_id, starts) VALUES ($1, $2, 2)', [
+      g,
+      poison.id,
+    ]);
+    const d = m.deliver(poison, 4);
+    await d.done;
+    expect(ran).toEqual([]);
+    expect((m.published[0]?.event as DeadLetterEvent | undefined)?.deadletterreason).toMatch(
+      /^redelivery_limit: started 4 times/,
     );
-    expect(poison.log.acks).toBe(1);
+    expect(d.log.acks).toBe(1);
+  });
+
+  it("does not blame a message for its neighbours' crashes: a high broker count alone is not a crash loop", async () => {
+    const m = manualBroker();
+    const c = consumer(m.broker, { maxAttempts: 3 });
+    const ran: number[] = [];
+    await c.subscribe('order.events', async (_e, { attempt }) => {
+      ran.push(attempt);
+    });
+    // Redelivered many times because other messages crashed the processes holding it.
+    const innocent = event();
+    await m.deliver(innocent, 7).done;
+    expect(ran).toEqual([2]);
+    expect(m.published).toHaveLength(0);
+    const handled = await db.sql.query('SELECT 1 FROM inbox WHERE event_id = $1', [innocent.id]);
+    expect(handled.rowCount).toBe(1);
+    const starts = await db.sql.query('SELECT 1 FROM inbox_starts WHERE event_id = $1', [innocent.id]);
+    expect(starts.rowCount).toBe(0);
+  });
+
+  it('acks a redelivery of an event already handled as a duplicate, never dead-letters it', async () => {
+    const m = manualBroker();
+    const c = consumer(m.broker, { maxAttempts: 2 });
+    let runs = 0;
+    await c.subscribe('order.events', async () => {
+      runs++;
+    });
+    const e = event();
+    await m.deliver(e, 1).done;
+    // The ack was lost; the broker keeps redelivering.
+    const again = m.deliver(e, 9);
+    await again.done;
+    expect(runs).toBe(1);
+    expect(m.published).toHaveLength(0);
+    expect(again.log.acks).toBe(1);
   });
 
   it('times out a slow handler: its transaction is rolled back and refuses late writes', async () => {

@@ -1,5 +1,6 @@
 import type { Delivery } from '../broker.ts';
 import { MessagingErrors } from '../errors.ts';
+import { countRedeliveryStart, inboxHas } from '../inbox/inbox.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { errorInfo, eventType, type SubscriptionRuntime } from './consume-context.ts';
 import type { ConsumeSpan } from './consume-trace.ts';
@@ -47,20 +48,42 @@ export async function handleDelivery(rt: SubscriptionRuntime, d: Delivery): Prom
 
 async function process(rt: SubscriptionRuntime, d: Delivery, span: ConsumeSpan): Promise<Final> {
   const { maxAttempts } = rt.policy;
-  // A message redelivered past the limit has been crashing its consumers (each crash is one
-  // broker attempt): set it aside before it runs again.
-  if (d.attempt > maxAttempts) {
-    const error = new Error(`delivered ${d.attempt} times (maxAttempts ${maxAttempts}) without being acked`);
-    return deadLetter(rt, d, 'redelivery_limit', error, d.attempt - 1);
-  }
   const invalid = await validationError(rt, d);
   if (invalid !== undefined) {
     rt.report(invalid, errorInfo(rt, d, 'validate', d.attempt));
     return deadLetter(rt, d, 'invalid', invalid, 0);
   }
+  let first = 1;
+  if (d.attempt > 1) {
+    // A redelivery: the previous holder may have committed and lost its ack — then it is a
+    // duplicate, whatever its delivery count — or crashed in the handler. Crashes are counted
+    // per event in the database (the broker's count also rises for messages merely in flight
+    // when a neighbour crashed the process), and a message that keeps crashing its consumers
+    // is set aside before it runs again.
+    if (await inboxHas(rt.sql, rt.policy.group, d.event.id)) {
+      await ack(rt, d, d.attempt);
+      rt.record({
+        group: rt.policy.group,
+        topic: d.topic,
+        type: eventType(d.event),
+        outcome: 'duplicate',
+        attempt: d.attempt,
+        durationMs: 0,
+      });
+      return { outcome: 'duplicate' };
+    }
+    const starts = await countRedeliveryStart(rt.sql, rt.policy.group, d.event.id);
+    first = starts + 1;
+    if (first > maxAttempts) {
+      const error = new Error(
+        `started ${starts + 1} times (maxAttempts ${maxAttempts}) without completing: it crashes its consumer`,
+      );
+      return deadLetter(rt, d, 'redelivery_limit', error, starts + 1);
+    }
+  }
   const type = eventType(d.event);
   const base = { group: rt.policy.group, topic: d.topic, type };
-  for (let attempt = d.attempt; ; attempt++) {
+  for (let attempt = first; ; attempt++) {
     if (rt.closing.aborted) return release(rt, d, attempt);
     const started = performance.now();
     try {

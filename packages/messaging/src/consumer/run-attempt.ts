@@ -1,6 +1,6 @@
 import type { Delivery } from '../broker.ts';
 import { MessagingErrors } from '../errors.ts';
-import { recordInbox } from '../inbox/inbox.ts';
+import { clearRedeliveryStarts, recordInbox } from '../inbox/inbox.ts';
 import type { ConsumeContext, SubscriptionRuntime } from './consume-context.ts';
 import { guardTransaction } from './tx-guard.ts';
 
@@ -15,6 +15,8 @@ export function runAttempt(
 ): Promise<'handled' | 'duplicate'> {
   return rt.sql.transaction(async (raw) => {
     if (!(await recordInbox(raw, rt.policy.group, d.event))) return 'duplicate';
+    // A redelivery may have a crash count; it is settled together with the effects.
+    if (d.attempt > 1) await clearRedeliveryStarts(raw, rt.policy.group, d.event.id);
     const guard = guardTransaction(raw);
     const controller = new AbortController();
     const ctx: ConsumeContext = {

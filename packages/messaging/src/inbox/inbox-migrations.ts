@@ -28,5 +28,20 @@ CREATE TABLE inbox (
 CREATE INDEX inbox_handled_at_idx ON inbox (handled_at);
 `,
     },
+    {
+      // Handler starts of redelivered events, counted in the database so that a message that
+      // crashes its consumer process is recognised whoever receives it next — without blaming
+      // the innocent messages that were merely in flight (the broker's delivery count does).
+      id: '0002_inbox_starts',
+      sql: `
+CREATE TABLE inbox_starts (
+  consumer_group text NOT NULL,
+  event_id uuid NOT NULL,
+  starts integer NOT NULL,
+  last_started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (consumer_group, event_id)
+);
+`,
+    },
   ],
 };

@@ -26,6 +26,39 @@ export async function recordInbox(tx: SqlTransaction, group: string, event: Clou
   return res.rowCount === 1;
 }
 
+/** Whether `group` has already handled `event` (committed). */
+export async function inboxHas(sql: SqlQueryable, group: string, eventId: string): Promise<boolean> {
+  const res = await sql.query('SELECT 1 FROM inbox WHERE consumer_group = $1 AND event_id = $2', [
+    group,
+    eventId,
+  ]);
+  return res.rowCount > 0;
+}
+
+/**
+ * Counts one handler start of a redelivered event (committed at once, before the handler runs,
+ * so a start that crashes the process is still counted). Resolves the starts recorded so far.
+ */
+export async function countRedeliveryStart(
+  sql: SqlQueryable,
+  group: string,
+  eventId: string,
+): Promise<number> {
+  const res = await sql.query<{ starts: number }>(
+    `INSERT INTO inbox_starts (consumer_group, event_id, starts) VALUES ($1, $2, 1)
+     ON CONFLICT (consumer_group, event_id)
+     DO UPDATE SET starts = inbox_starts.starts + 1, last_started_at = clock_timestamp()
+     RETURNING starts`,
+    [group, eventId],
+  );
+  return res.rows[0]?.starts ?? 1;
+}
+
+/** Forgets the recorded starts of an event (in the transaction that settles it). */
+export async function clearRedeliveryStarts(tx: SqlQueryable, group: string, eventId: string): Promise<void> {
+  await tx.query('DELETE FROM inbox_starts WHERE consumer_group = $1 AND event_id = $2', [group, eventId]);
+}
+
 export interface CleanupInboxOptions {
   /**
    * Delete rows handled longer ago than this. Must exceed the longest time a broker may still
@@ -72,5 +105,10 @@ export async function cleanupInbox(sql: SqlQueryable, options: CleanupInboxOptio
     total += res.rowCount;
     if (res.rowCount < batchSize) break;
   }
+  // Crash counters of events that were dead-lettered or never came back.
+  await sql.query(
+    'DELETE FROM inbox_starts WHERE last_started_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)',
+    [olderThanMs],
+  );
   return total;
 }
