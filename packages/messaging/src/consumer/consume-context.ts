@@ -55,6 +55,8 @@ export interface SubscriptionRuntime {
   report(error: unknown, info: ConsumeErrorInfo): void;
   /** In-flight gauge. */
   track(delta: 1 | -1): void;
+  /** Runs `task` alone among this consumer's isolated tasks (redeliveries' first attempts). */
+  isolate<T>(task: () => Promise<T>): Promise<T>;
 }
 
 /** The error-report fields for a delivery. */

@@ -52,6 +52,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const stats = new StatsCollector();
   const closing = new AbortController();
   const subscriptions = new Set<Subscription>();
+  // One lane for every subscription of this consumer: redelivered suspects run one at a time.
+  const isolation = new KeyLock();
   let closed: Promise<void> | undefined;
 
   return {
@@ -85,6 +87,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         track(delta) {
           stats.inFlight += delta;
         },
+        isolate: (task) => isolation.run('redeliveries', task),
       };
       const keys = new KeyLock();
       const subscription = await broker.subscribe(

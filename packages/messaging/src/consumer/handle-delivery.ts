@@ -47,63 +47,88 @@ export async function handleDelivery(rt: SubscriptionRuntime, d: Delivery): Prom
 }
 
 async function process(rt: SubscriptionRuntime, d: Delivery, span: ConsumeSpan): Promise<Final> {
-  const { maxAttempts } = rt.policy;
   const invalid = await validationError(rt, d);
   if (invalid !== undefined) {
     rt.report(invalid, errorInfo(rt, d, 'validate', d.attempt));
     return deadLetter(rt, d, 'invalid', invalid, 0);
   }
-  let first = 1;
+  let attempt = 1;
   if (d.attempt > 1) {
-    // A redelivery: the previous holder may have committed and lost its ack — then it is a
-    // duplicate, whatever its delivery count — or crashed in the handler. Crashes are counted
-    // per event in the database (the broker's count also rises for messages merely in flight
-    // when a neighbour crashed the process), and a message that keeps crashing its consumers
-    // is set aside before it runs again.
-    if (await inboxHas(rt.sql, rt.policy.group, d.event.id)) {
-      await ack(rt, d, d.attempt);
-      rt.record({
-        group: rt.policy.group,
-        topic: d.topic,
-        type: eventType(d.event),
-        outcome: 'duplicate',
-        attempt: d.attempt,
-        durationMs: 0,
-      });
-      return { outcome: 'duplicate' };
-    }
-    const starts = await countRedeliveryStart(rt.sql, rt.policy.group, d.event.id);
-    first = starts + 1;
-    if (first > maxAttempts) {
-      const error = new Error(
-        `started ${starts + 1} times (maxAttempts ${maxAttempts}) without completing: it crashes its consumer`,
-      );
-      return deadLetter(rt, d, 'redelivery_limit', error, starts + 1);
-    }
+    // A redelivery is a suspect: its previous holder may have crashed in the handler. Suspects
+    // take their first attempt one at a time in this process, so that when a poison message
+    // crashes the process it is the only suspect charged with the crash.
+    const first = await rt.isolate(() => firstAttemptOfRedelivery(rt, d, span));
+    if ('outcome' in first) return first;
+    attempt = first.next;
   }
-  const type = eventType(d.event);
-  const base = { group: rt.policy.group, topic: d.topic, type };
-  for (let attempt = first; ; attempt++) {
+  for (; ; attempt++) {
     if (rt.closing.aborted) return release(rt, d, attempt);
-    const started = performance.now();
-    try {
-      const outcome = await span.run(() => runAttempt(rt, d, attempt));
-      rt.record({ ...base, outcome, attempt, durationMs: performance.now() - started });
-      await ack(rt, d, attempt);
-      return { outcome };
-    } catch (error) {
-      rt.record({ ...base, outcome: 'failed', attempt, durationMs: performance.now() - started });
-      rt.report(error, errorInfo(rt, d, 'handler', attempt));
-      if (attempt >= maxAttempts) return deadLetter(rt, d, 'handler_failed', error, attempt);
-      rt.logger?.warn(
-        { err: error, eventId: d.event.id, type, attempt, maxAttempts },
-        'event handler failed; retrying',
-      );
-      await sleep(backoffDelay(attempt, rt.policy.backoff), rt.closing);
-      // Keep the broker from handing this message to another member while we retry.
-      await d.inProgress?.().catch(() => {});
-    }
+    const result = await tryAttempt(rt, d, span, attempt);
+    if (result !== undefined) return result;
   }
+}
+
+/**
+ * A redelivery's first attempt. The previous holder may have committed and lost its ack — then
+ * it is a duplicate, whatever its delivery count — or crashed in the handler. Crashes are
+ * counted per event in the database (the broker's count also rises for messages merely in
+ * flight when a neighbour crashed the process); one that keeps crashing its consumers is set
+ * aside before it runs again.
+ */
+async function firstAttemptOfRedelivery(
+  rt: SubscriptionRuntime,
+  d: Delivery,
+  span: ConsumeSpan,
+): Promise<Final | { next: number }> {
+  const { maxAttempts } = rt.policy;
+  if (await inboxHas(rt.sql, rt.policy.group, d.event.id)) {
+    await ack(rt, d, d.attempt);
+    rt.record({ ...recordBase(rt, d), outcome: 'duplicate', attempt: d.attempt, durationMs: 0 });
+    return { outcome: 'duplicate' };
+  }
+  const starts = await countRedeliveryStart(rt.sql, rt.policy.group, d.event.id);
+  const attempt = starts + 1;
+  if (attempt > maxAttempts) {
+    const error = new Error(
+      `started ${attempt} times (maxAttempts ${maxAttempts}) without completing: it crashes its consumer`,
+    );
+    return deadLetter(rt, d, 'redelivery_limit', error, attempt);
+  }
+  return (await tryAttempt(rt, d, span, attempt)) ?? { next: attempt + 1 };
+}
+
+/** One attempt; a Final when the delivery is settled, undefined when it should be retried. */
+async function tryAttempt(
+  rt: SubscriptionRuntime,
+  d: Delivery,
+  span: ConsumeSpan,
+  attempt: number,
+): Promise<Final | undefined> {
+  const { maxAttempts } = rt.policy;
+  const base = recordBase(rt, d);
+  const started = performance.now();
+  try {
+    const outcome = await span.run(() => runAttempt(rt, d, attempt));
+    rt.record({ ...base, outcome, attempt, durationMs: performance.now() - started });
+    await ack(rt, d, attempt);
+    return { outcome };
+  } catch (error) {
+    rt.record({ ...base, outcome: 'failed', attempt, durationMs: performance.now() - started });
+    rt.report(error, errorInfo(rt, d, 'handler', attempt));
+    if (attempt >= maxAttempts) return deadLetter(rt, d, 'handler_failed', error, attempt);
+    rt.logger?.warn(
+      { err: error, eventId: d.event.id, type: base.type, attempt, maxAttempts },
+      'event handler failed; retrying',
+    );
+    await sleep(backoffDelay(attempt, rt.policy.backoff), rt.closing);
+    // Keep the broker from handing this message to another member while we retry.
+    await d.inProgress?.().catch(() => {});
+    return undefined;
+  }
+}
+
+function recordBase(rt: SubscriptionRuntime, d: Delivery) {
+  return { group: rt.policy.group, topic: d.topic, type: eventType(d.event) };
 }
 
 async function validationError(rt: SubscriptionRuntime, d: Delivery): Promise<unknown> {

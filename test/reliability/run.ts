@@ -1,0 +1,161 @@
+/**
+ * The reliability suite: real relay and consumer processes killed, frozen and cut off, against
+ * the real PostgreSQL and a private NATS JetStream server. `npm run test:reliability`.
+ *
+ * Prints one line per scenario and ends with
+ *   reliability: events=N lost=0 duplicated_effects=0 order_violations=0
+ * exiting non-zero if a scenario failed or any count is not zero.
+ *
+ * Environment:
+ * - OUTRIG_TEST_PG_URL: PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres);
+ * - OUTRIG_NATS_SERVER: the nats-server binary (default /usr/sbin/nats-server);
+ * - RELIABILITY_ONLY / RELIABILITY_SKIP: comma-separated name substrings to run / skip;
+ * - RELIABILITY_BUDGET_S (default 480): optional scenarios are skipped when they would not fit;
+ * - RELIABILITY_VERBOSE=1: print the workers' stderr (errors they survived) after each scenario.
+ */
+import { serverAvailable } from '@outrig/testing';
+import { NATS_SERVER_BINARY, NatsServer, natsServerInstalled } from './lib/nats-server.ts';
+import { failed, formatLine, type Scenario, type ScenarioResult } from './lib/scenario.ts';
+import { Deadline } from './lib/wait.ts';
+import { killAllWorkers } from './lib/worker-process.ts';
+import { brokerRestart } from './scenarios/broker-restart.ts';
+import { connectionCuts } from './scenarios/connection-cuts.ts';
+import { crashLoop } from './scenarios/crash-loop.ts';
+import { killStorm } from './scenarios/kill-storm.ts';
+import { lateCommits } from './scenarios/late-commits.ts';
+import { poison } from './scenarios/poison.ts';
+import { zombieRelay } from './scenarios/zombie-relay.ts';
+
+const ci = process.env.CI === 'true';
+const suiteStarted = Date.now();
+const budgetMs = Number(process.env.RELIABILITY_BUDGET_S ?? 480) * 1000;
+/** Nothing runs past this, whatever fails or hangs: the suite ends well within 10 minutes. */
+const HARD_LIMIT_MS = 540_000;
+const listOf = (value: string | undefined) => (value ?? '').split(',').filter((v) => v !== '');
+const only = listOf(process.env.RELIABILITY_ONLY);
+const skip = listOf(process.env.RELIABILITY_SKIP);
+const verbose = process.env.RELIABILITY_VERBOSE === '1';
+
+/** Required scenarios run always; optional ones only if the remaining budget covers them. */
+const plan: { scenario: Scenario; optional: boolean }[] = [
+  { scenario: lateCommits('postgres'), optional: false },
+  { scenario: lateCommits('nats'), optional: false },
+  { scenario: poison('nats'), optional: false },
+  { scenario: poison('postgres'), optional: false },
+  { scenario: zombieRelay('postgres'), optional: false },
+  { scenario: brokerRestart(), optional: false },
+  { scenario: connectionCuts('postgres'), optional: false },
+  { scenario: crashLoop('nats'), optional: false },
+  { scenario: crashLoop('postgres'), optional: false },
+  { scenario: killStorm('nats'), optional: false },
+  { scenario: killStorm('postgres'), optional: true },
+];
+
+let nats: NatsServer | undefined;
+const cleanupSync = () => {
+  killAllWorkers();
+  nats?.forceKill();
+};
+process.on('exit', cleanupSync);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanupSync();
+    process.exit(130);
+  });
+}
+
+if (!(await serverAvailable('postgres'))) {
+  console.log('reliability: skipped -- PostgreSQL is unreachable (set OUTRIG_TEST_PG_URL)');
+  process.exit(0);
+}
+const hasNats = natsServerInstalled();
+if (!hasNats && ci) {
+  console.log(`reliability: FAILED -- ${NATS_SERVER_BINARY} is required under CI=true`);
+  process.exit(1);
+}
+
+const results: ScenarioResult[] = [];
+let anyFailed = false;
+try {
+  if (hasNats) nats = await NatsServer.start();
+  for (const { scenario, optional } of plan) {
+    if (only.length > 0 && !only.some((o) => scenario.name.includes(o))) continue;
+    if (skip.some((o) => scenario.name.includes(o))) {
+      console.log(`scenario ${scenario.name}: skipped -- RELIABILITY_SKIP`);
+      continue;
+    }
+    if (scenario.needsNats && !nats) {
+      console.log(`scenario ${scenario.name}: skipped -- ${NATS_SERVER_BINARY} is not installed`);
+      continue;
+    }
+    const left = budgetMs - (Date.now() - suiteStarted);
+    if (optional && left < scenario.budgetMs) {
+      console.log(`scenario ${scenario.name}: skipped -- time budget (${Math.round(left / 1000)} s left)`);
+      continue;
+    }
+    const hardLeft = HARD_LIMIT_MS - (Date.now() - suiteStarted);
+    const started = Date.now();
+    const result =
+      hardLeft < 30_000
+        ? broken(scenario.name, 'not run: the suite reached its time limit')
+        : await runOne(scenario, Math.min(scenario.budgetMs, hardLeft - 25_000), hardLeft);
+    results.push(result);
+    console.log(formatLine(result, Date.now() - started));
+    if (failed(result) || verbose) {
+      anyFailed ||= failed(result);
+      const tail = (result.logs ?? []).slice(verbose ? -400 : -40);
+      if (tail.length > 0)
+        console.error(`--- ${scenario.name}: last worker log lines\n${tail.join('\n')}\n---`);
+    }
+  }
+} catch (error) {
+  anyFailed = true;
+  console.error('reliability: suite error', error);
+} finally {
+  killAllWorkers();
+  await nats?.dispose().catch(() => {});
+  nats = undefined;
+}
+
+const sum = (pick: (r: ScenarioResult) => number) => results.reduce((n, r) => n + pick(r), 0);
+const totals = {
+  events: sum((r) => r.events),
+  lost: sum((r) => r.lost),
+  duplicated: sum((r) => r.duplicated),
+  order: sum((r) => r.orderViolations),
+};
+console.log(
+  `reliability: events=${totals.events} lost=${totals.lost} duplicated_effects=${totals.duplicated} order_violations=${totals.order}`,
+);
+const clean = totals.lost === 0 && totals.duplicated === 0 && totals.order === 0;
+// Exit now: a scenario abandoned at its hard stop may still hold handles (pools) open.
+process.exit(anyFailed || !clean || results.length === 0 ? 1 : 0);
+
+/** Runs one scenario under its deadline; a scenario that hangs past it is abandoned and failed. */
+async function runOne(scenario: Scenario, deadlineMs: number, hardLeftMs: number): Promise<ScenarioResult> {
+  const deadline = new Deadline(deadlineMs);
+  const stopAfterMs = Math.min(deadlineMs + 30_000, hardLeftMs);
+  let timer: NodeJS.Timeout | undefined;
+  const hardStop = new Promise<ScenarioResult>((resolve) => {
+    timer = setTimeout(() => {
+      killAllWorkers();
+      resolve(broken(scenario.name, `did not finish within ${Math.round(stopAfterMs / 1000)} s`));
+    }, stopAfterMs);
+  });
+  try {
+    return await Promise.race([
+      scenario.run({ nats, deadline }).catch((error: unknown) => broken(scenario.name, describe(error))),
+      hardStop,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function broken(name: string, problem: string): ScenarioResult {
+  return { name, events: 0, lost: 0, duplicated: 0, orderViolations: 0, extra: {}, problems: [problem] };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.message}${error.stack ? `\n${error.stack}` : ''}` : String(error);
+}
