@@ -1,17 +1,16 @@
-import { describeBrokerConformance } from '@outrig/testing';
+import { describeBrokerConformance, NatsServer, natsServerInstalled } from '@outrig/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createNatsBroker, type NatsBroker } from '../src/index.ts';
 import { deleteStreams, uniqueSuffix } from './helpers.ts';
-import { NatsServerProcess, natsServerBinaryAvailable } from './nats-server-process.ts';
 
 // A private nats-server, because the reconnect check restarts it (the shared one on 4222 is
 // used by everyone else and must never be restarted).
-const ok = natsServerBinaryAvailable();
+const ok = natsServerInstalled();
 const prefix = `C${uniqueSuffix()}`;
-let server: NatsServerProcess | undefined;
+let server: NatsServer | undefined;
 
 beforeAll(async () => {
-  if (ok) server = await NatsServerProcess.start();
+  if (ok) server = await NatsServer.start();
 });
 
 afterAll(async () => {

@@ -1,10 +1,10 @@
 import type { OutgoingMessage } from '@outrig/messaging';
+import { NatsServer, natsServerInstalled } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsBroker, type NatsBroker } from '../src/index.ts';
 import { makeEvent, uniqueSuffix, waitFor } from './helpers.ts';
-import { NatsServerProcess, natsServerBinaryAvailable } from './nats-server-process.ts';
 
-const ok = natsServerBinaryAvailable();
+const ok = natsServerInstalled();
 
 /** Publishes until every message is acked, as the outbox relay does (it retries failures). */
 async function publishAll(broker: NatsBroker, messages: OutgoingMessage[]): Promise<void> {
@@ -16,12 +16,12 @@ async function publishAll(broker: NatsBroker, messages: OutgoingMessage[]): Prom
 }
 
 describe.skipIf(!ok)('NATS JetStream broker across a server restart (private nats-server)', () => {
-  let server: NatsServerProcess;
+  let server: NatsServer;
   const brokers: NatsBroker[] = [];
   const prefix = `R${uniqueSuffix()}`;
 
   beforeAll(async () => {
-    server = await NatsServerProcess.start();
+    server = await NatsServer.start();
   });
 
   afterAll(async () => {

@@ -5,4 +5,5 @@ export {
   describeBrokerConformance,
 } from './conformance/describe-broker-conformance.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
+export { NATS_SERVER_BINARY, NatsServer, natsServerInstalled } from './nats-server.ts';
 export { serverAvailable, type TestServer, testServers } from './servers.ts';
