@@ -74,12 +74,18 @@ export function countingClient(
       stats.set(label, s);
     }
   };
+  // The adapter passes node-postgres' config form ({ name, text, values }) for prepared statements.
+  type Call = string | { name: string; text: string; values?: unknown[] };
+  const textOf = (q: Call) => (typeof q === 'string' ? q : q.text);
+  const paramsOf = (q: Call, params?: unknown[]) => (typeof q === 'string' ? params : q.values);
   const counted: PgPoolLike = {
-    query: (text, params) => timed(() => pool.query(text, params), text, params),
+    query: (q: Call, params?: unknown[]) =>
+      timed(() => pool.query(q as string, params), textOf(q), paramsOf(q, params)),
     async connect(): Promise<PgPoolClientLike> {
       const client = await pool.connect();
       return {
-        query: (text, params) => timed(() => client.query(text, params), text, params),
+        query: (q: Call, params?: unknown[]) =>
+          timed(() => client.query(q as string, params), textOf(q), paramsOf(q, params)),
         release: (err) => client.release(err),
       };
     },

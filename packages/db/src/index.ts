@@ -34,6 +34,7 @@ export {
 } from './resolve-database-url.ts';
 export type { ServiceHost } from './service-host.ts';
 export type {
+  QueryOptions,
   SqlClient,
   SqlQueryable,
   SqlResult,

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { DbErrors } from './errors.ts';
 import { assertPostgresUrl } from './internal/postgres-url.ts';
-import type { SqlClient, SqlResult, SqlTransaction, TransactionOptions } from './sql-client.ts';
+import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, TransactionOptions } from './sql-client.ts';
 
 /** What node-postgres' `query` resolves to (one result, or one per statement of a multi-statement text). */
 export type PgRawResult =
@@ -12,6 +12,9 @@ export type PgRawResult =
 export interface RawQueryable {
   query(text: string, params?: unknown[]): Promise<PgRawResult>;
 }
+
+/** node-postgres' config form of `query`, used for named (prepared) statements. */
+type NamedQuery = (config: { name: string; text: string; values?: unknown[] }) => Promise<PgRawResult>;
 
 /** The subset of a `pg` Pool this adapter uses (so callers may pass any compatible pool). */
 export interface PgPoolLike {
@@ -62,7 +65,7 @@ export function createPgClient(options: PgClientOptions): SqlClient {
   const owned = options.pool === undefined;
   let closing: Promise<void> | undefined;
   return {
-    query: (text, params) => run(pool, text, params),
+    query: (text, params, options) => run(pool, text, params, options),
     async transaction(fn, txOptions) {
       const begin = beginStatement(txOptions);
       const client = await pool.connect();
@@ -124,7 +127,7 @@ export function createPgClient(options: PgClientOptions): SqlClient {
 export function joinPgTransaction(client: RawQueryable): SqlTransaction {
   const tx: SqlTransaction = {
     inTransaction: true,
-    query: (text, params) => run(client, text, params),
+    query: (text, params, options) => run(client, text, params, options),
     transaction: (fn) => fn(tx),
   };
   return tx;
@@ -163,8 +166,16 @@ async function commit(client: PgPoolClientLike): Promise<void> {
   if (last?.command === 'ROLLBACK') throw DbErrors.DB_TRANSACTION_ROLLED_BACK();
 }
 
-async function run<R>(q: RawQueryable, text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
-  const res = await q.query(text, params as unknown[] | undefined);
+async function run<R>(
+  q: RawQueryable,
+  text: string,
+  params?: readonly unknown[],
+  options?: QueryOptions,
+): Promise<SqlResult<R>> {
+  const values = params as unknown[] | undefined;
+  const res = options?.name
+    ? await (q.query as unknown as NamedQuery).call(q, { name: options.name, text, values })
+    : await q.query(text, values);
   // A multi-statement text (no params) yields one result per statement: report the last one.
   const last = Array.isArray(res) ? res[res.length - 1] : res;
   return { rows: (last?.rows ?? []) as R[], rowCount: last?.rowCount ?? 0 };

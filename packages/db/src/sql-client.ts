@@ -22,7 +22,21 @@ export interface SqlClient extends SqlQueryable {
 
 /** A statement runner: a pool, or one connection inside an open transaction. */
 export interface SqlQueryable {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  query<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<SqlResult<R>>;
+}
+
+/** Per-statement options. Adapters that cannot honour one ignore it (the result is the same). */
+export interface QueryOptions {
+  /**
+   * Prepare the statement under this name on each connection and reuse the plan: for hot,
+   * fixed statements (the outbox write, the inbox insert). The same name must always carry the
+   * same text.
+   */
+  readonly name?: string;
 }
 
 /** One open transaction. `transaction()` on it reuses it (joins), never nests. */

@@ -1,4 +1,4 @@
-import type { SqlResult, SqlTransaction } from '@outrig/db';
+import type { QueryOptions, SqlResult, SqlTransaction } from '@outrig/db';
 import { MessagingErrors } from '../errors.ts';
 
 /**
@@ -10,9 +10,13 @@ export function guardTransaction(tx: SqlTransaction): { readonly tx: SqlTransact
   let ended = false;
   const guarded: SqlTransaction = {
     inTransaction: true,
-    query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
+    query<R = Record<string, unknown>>(
+      text: string,
+      params?: readonly unknown[],
+      options?: QueryOptions,
+    ): Promise<SqlResult<R>> {
       if (ended) return Promise.reject(MessagingErrors.CONSUMER_TX_CLOSED());
-      return tx.query<R>(text, params);
+      return tx.query<R>(text, params, options);
     },
     transaction<T>(fn: (t: SqlTransaction) => Promise<T>): Promise<T> {
       if (ended) return Promise.reject(MessagingErrors.CONSUMER_TX_CLOSED());

@@ -22,6 +22,7 @@ export async function recordInbox(tx: SqlTransaction, group: string, event: Clou
      ON CONFLICT DO NOTHING
      RETURNING 1 AS inserted`,
     [group, event.id, event.type, event.subject ?? null],
+    { name: 'outrig_inbox_record_v1' },
   );
   return res.rowCount === 1;
 }
