@@ -88,6 +88,57 @@ export interface FixtureOptions {
   readonly consumer: Omit<ConsumerWorkerConfig, 'consumerUrl' | 'broker' | 'topic'>;
 }
 
+/** What a scenario changes from the shared defaults of {@link scenarioOptions}. */
+export interface ScenarioTuning {
+  /** Consumer group name (also distinguishes scenarios in logs). */
+  readonly group: string;
+  readonly writerPool?: number;
+  /** Broker options per transport, merged over `{ partitions: 8, … }`. */
+  readonly nats?: Record<string, unknown>;
+  readonly postgres?: Record<string, unknown>;
+  readonly relay?: Partial<FixtureOptions['relay']>;
+  readonly consumer?: Partial<FixtureOptions['consumer']>;
+}
+
+/**
+ * Fixture options with the suite's defaults (short leases and ack waits so killed members'
+ * work moves quickly, small backoffs); each scenario states only what it changes.
+ */
+export function scenarioOptions(
+  transport: Transport,
+  nats: NatsServer | undefined,
+  t: ScenarioTuning,
+): FixtureOptions {
+  return {
+    transport,
+    nats,
+    writerPool: t.writerPool ?? 4,
+    brokerOptions:
+      transport === 'nats'
+        ? { partitions: 8, ackWaitMs: 2_000, ...t.nats }
+        : { partitions: 8, leaseMs: 2_000, pollIntervalMs: 100, ...t.postgres },
+    relay: {
+      leaseMs: 2_000,
+      pollIntervalMs: 100,
+      maxAttempts: 10,
+      backoff: { baseMs: 100, maxMs: 1_000 },
+      statsIntervalMs: 500,
+      ...t.relay,
+    },
+    consumer: {
+      group: t.group,
+      maxAttempts: 10,
+      backoff: { baseMs: 50, maxMs: 500 },
+      heartbeatMs: 500,
+      maxInFlight: 32,
+      poolSize: 4,
+      failAggregates: [],
+      validate: true,
+      ...t.consumer,
+    },
+  };
+}
+
 export class Fixture {
   readonly name: string;
   readonly transport: Transport;

@@ -5,7 +5,7 @@
  * the outage are lost and the messages redelivered. Nothing may be lost, duplicated or reordered.
  */
 
-import { Fixture } from '../lib/fixture.ts';
+import { Fixture, scenarioOptions } from '../lib/fixture.ts';
 import { aggregateIds, produce } from '../lib/produce.ts';
 import { resultOf, type Scenario, type ScenarioResult } from '../lib/scenario.ts';
 import { fencingAudit, handledCount, tally } from '../lib/tally.ts';
@@ -22,29 +22,15 @@ export function brokerRestart(): Scenario {
     needsNats: true,
     async run({ nats, deadline }): Promise<ScenarioResult> {
       if (!nats) throw new Error('needs the private nats-server');
-      const fx = await Fixture.create('restart', {
-        transport: 'nats',
-        nats,
-        writerPool: 4,
-        brokerOptions: { partitions: 8, ackWaitMs: 2_000, requestTimeoutMs: 2_000 },
-        relay: {
-          leaseMs: 2_000,
-          pollIntervalMs: 100,
-          maxAttempts: 50,
-          backoff: { baseMs: 200, maxMs: 1_000 },
-          statsIntervalMs: 500,
-        },
-        consumer: {
+      const fx = await Fixture.create(
+        'restart',
+        scenarioOptions('nats', nats, {
           group: 'rel-restart',
-          maxAttempts: 25,
-          backoff: { baseMs: 50, maxMs: 500 },
-          heartbeatMs: 500,
-          maxInFlight: 32,
-          poolSize: 4,
-          failAggregates: [],
-          validate: true,
-        },
-      });
+          nats: { requestTimeoutMs: 2_000 },
+          relay: { maxAttempts: 50, backoff: { baseMs: 200, maxMs: 1_000 } },
+          consumer: { maxAttempts: 25 },
+        }),
+      );
       const problems: string[] = [];
       let restarts = 0;
       try {

@@ -7,7 +7,7 @@
  */
 import { createPgClient } from '@outrig/db';
 import { testServers } from '@outrig/testing';
-import { Fixture, type Transport } from '../lib/fixture.ts';
+import { Fixture, scenarioOptions, type Transport } from '../lib/fixture.ts';
 import { aggregateIds, produce } from '../lib/produce.ts';
 import { resultOf, type Scenario, type ScenarioResult } from '../lib/scenario.ts';
 import { fencingAudit, handledCount, tally } from '../lib/tally.ts';
@@ -22,32 +22,14 @@ export function connectionCuts(transport: Transport): Scenario {
     budgetMs: 75_000,
     needsNats: transport === 'nats',
     async run({ nats, deadline }): Promise<ScenarioResult> {
-      const fx = await Fixture.create(`cuts_${transport}`, {
-        transport,
-        nats,
-        writerPool: 4,
-        brokerOptions:
-          transport === 'nats'
-            ? { partitions: 8, ackWaitMs: 2_000 }
-            : { partitions: 8, leaseMs: 2_000, pollIntervalMs: 100 },
-        relay: {
-          leaseMs: 2_000,
-          pollIntervalMs: 100,
-          maxAttempts: 50,
-          backoff: { baseMs: 100, maxMs: 1_000 },
-          statsIntervalMs: 500,
-        },
-        consumer: {
+      const fx = await Fixture.create(
+        `cuts_${transport}`,
+        scenarioOptions(transport, nats, {
           group: 'rel-cuts',
-          maxAttempts: 50,
-          backoff: { baseMs: 50, maxMs: 500 },
-          heartbeatMs: 500,
-          maxInFlight: 32,
-          poolSize: 4,
-          failAggregates: [],
-          validate: true,
-        },
-      });
+          relay: { maxAttempts: 50 },
+          consumer: { maxAttempts: 50 },
+        }),
+      );
       const admin = createPgClient({ url: testServers.postgres, max: 1, applicationName: 'rel-admin' });
       const problems: string[] = [];
       let cuts = 0;

@@ -8,7 +8,7 @@
  */
 import { checkDeadLetters, watchDeadLetters } from '../lib/dead-letters.ts';
 import { Changed } from '../lib/events.ts';
-import { Fixture, type Transport } from '../lib/fixture.ts';
+import { Fixture, scenarioOptions, type Transport } from '../lib/fixture.ts';
 import { aggregateIds, produce } from '../lib/produce.ts';
 import { resultOf, type Scenario, type ScenarioResult } from '../lib/scenario.ts';
 import { handledCount, tally } from '../lib/tally.ts';
@@ -24,33 +24,20 @@ export function crashLoop(transport: Transport): Scenario {
     budgetMs: 60_000,
     needsNats: transport === 'nats',
     async run({ nats, deadline }): Promise<ScenarioResult> {
-      const fx = await Fixture.create(`crash_${transport}`, {
-        transport,
-        nats,
-        writerPool: 4,
-        brokerOptions:
-          transport === 'nats'
-            ? { partitions: 8, ackWaitMs: 1_500 }
-            : { partitions: 8, leaseMs: 1_500, pollIntervalMs: 100 },
-        relay: {
-          leaseMs: 2_000,
-          pollIntervalMs: 100,
-          maxAttempts: 10,
-          backoff: { baseMs: 100, maxMs: 1_000 },
-          statsIntervalMs: 500,
-        },
-        consumer: {
+      const fx = await Fixture.create(
+        `crash_${transport}`,
+        scenarioOptions(transport, nats, {
           group: 'rel-crash',
-          maxAttempts: MAX_ATTEMPTS,
-          backoff: { baseMs: 20, maxMs: 100 },
-          heartbeatMs: 300,
-          maxInFlight: 32,
-          poolSize: 4,
-          failAggregates: [],
-          crashAggregates: [CRASHING],
-          validate: true,
-        },
-      });
+          nats: { ackWaitMs: 1_500 },
+          postgres: { leaseMs: 1_500 },
+          consumer: {
+            maxAttempts: MAX_ATTEMPTS,
+            backoff: { baseMs: 20, maxMs: 100 },
+            heartbeatMs: 300,
+            crashAggregates: [CRASHING],
+          },
+        }),
+      );
       const problems: string[] = [];
       const dlq = await watchDeadLetters(fx).catch(async (error: unknown) => {
         await fx.dispose();

@@ -8,7 +8,7 @@
  */
 import type { SqlTransaction } from '@outrig/db';
 import { Changed } from '../lib/events.ts';
-import { Fixture, type Transport } from '../lib/fixture.ts';
+import { Fixture, scenarioOptions, type Transport } from '../lib/fixture.ts';
 import { resultOf, type Scenario, type ScenarioResult } from '../lib/scenario.ts';
 import { fencingAudit, handledCount, tally } from '../lib/tally.ts';
 import { pollUntil, sleep } from '../lib/wait.ts';
@@ -50,32 +50,15 @@ export function lateCommits(transport: Transport): Scenario {
     budgetMs: 60_000,
     needsNats: transport === 'nats',
     async run({ nats, deadline }): Promise<ScenarioResult> {
-      const fx = await Fixture.create(`late_${transport}`, {
-        transport,
-        nats,
-        writerPool: TRANSACTIONS + 6,
-        brokerOptions:
-          transport === 'nats'
-            ? { partitions: 8, ackWaitMs: 3_000 }
-            : { partitions: 8, leaseMs: 2_000, pollIntervalMs: 100 },
-        relay: {
-          leaseMs: 2_000,
-          pollIntervalMs: 100,
-          maxAttempts: 10,
-          backoff: { baseMs: 100, maxMs: 1_000 },
-          statsIntervalMs: 1_000,
-        },
-        consumer: {
+      const fx = await Fixture.create(
+        `late_${transport}`,
+        scenarioOptions(transport, nats, {
           group: 'rel-late',
-          maxAttempts: 10,
-          backoff: { baseMs: 50, maxMs: 500 },
-          heartbeatMs: 500,
-          maxInFlight: 32,
-          poolSize: 4,
-          failAggregates: [],
-          validate: true,
-        },
-      });
+          writerPool: TRANSACTIONS + 6,
+          nats: { ackWaitMs: 3_000 },
+          relay: { statsIntervalMs: 1_000 },
+        }),
+      );
       const problems: string[] = [];
       try {
         await Promise.all([fx.startRelay(), fx.startRelay(), fx.startConsumer(), fx.startConsumer()]);

@@ -9,7 +9,7 @@
 import type { CloudEvent } from '@outrig/messaging';
 import { checkDeadLetters, watchDeadLetters } from '../lib/dead-letters.ts';
 import { Changed } from '../lib/events.ts';
-import { Fixture, type Transport } from '../lib/fixture.ts';
+import { Fixture, scenarioOptions, type Transport } from '../lib/fixture.ts';
 import { aggregateIds, produce } from '../lib/produce.ts';
 import { resultOf, type Scenario, type ScenarioResult } from '../lib/scenario.ts';
 import { handledCount, tally } from '../lib/tally.ts';
@@ -25,32 +25,15 @@ export function poison(transport: Transport): Scenario {
     budgetMs: 60_000,
     needsNats: transport === 'nats',
     async run({ nats, deadline }): Promise<ScenarioResult> {
-      const fx = await Fixture.create(`poison_${transport}`, {
-        transport,
-        nats,
-        writerPool: 4,
-        brokerOptions:
-          transport === 'nats'
-            ? { partitions: 8, ackWaitMs: 3_000 }
-            : { partitions: 8, leaseMs: 2_000, pollIntervalMs: 100 },
-        relay: {
-          leaseMs: 2_000,
-          pollIntervalMs: 100,
-          maxAttempts: 3,
-          backoff: { baseMs: 50, maxMs: 200 },
-          statsIntervalMs: 500,
-        },
-        consumer: {
+      const fx = await Fixture.create(
+        `poison_${transport}`,
+        scenarioOptions(transport, nats, {
           group: 'rel-poison',
-          maxAttempts: 3,
-          backoff: { baseMs: 20, maxMs: 100 },
-          heartbeatMs: 500,
-          maxInFlight: 32,
-          poolSize: 4,
-          failAggregates: [THROWING],
-          validate: true,
-        },
-      });
+          nats: { ackWaitMs: 3_000 },
+          relay: { maxAttempts: 3, backoff: { baseMs: 50, maxMs: 200 } },
+          consumer: { maxAttempts: 3, backoff: { baseMs: 20, maxMs: 100 }, failAggregates: [THROWING] },
+        }),
+      );
       const problems: string[] = [];
       const dlq = await watchDeadLetters(fx).catch(async (error: unknown) => {
         await fx.dispose();

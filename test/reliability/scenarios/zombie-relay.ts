@@ -8,7 +8,7 @@
  * written by two relays, and every event must still be handled once, in order.
  */
 
-import { Fixture, type Transport } from '../lib/fixture.ts';
+import { Fixture, scenarioOptions, type Transport } from '../lib/fixture.ts';
 import { aggregateIds, produce } from '../lib/produce.ts';
 import { resultOf, type Scenario, type ScenarioResult } from '../lib/scenario.ts';
 import { fencingAudit, handledCount, tally } from '../lib/tally.ts';
@@ -26,32 +26,14 @@ export function zombieRelay(transport: Transport): Scenario {
     budgetMs: 75_000,
     needsNats: transport === 'nats',
     async run({ nats, deadline }): Promise<ScenarioResult> {
-      const fx = await Fixture.create(`zombie_${transport}`, {
-        transport,
-        nats,
-        writerPool: 4,
-        brokerOptions:
-          transport === 'nats'
-            ? { partitions: 8, ackWaitMs: 3_000 }
-            : { partitions: 8, leaseMs: 2_000, pollIntervalMs: 100 },
-        relay: {
-          leaseMs: LEASE_MS,
-          pollIntervalMs: 100,
-          maxAttempts: 10,
-          backoff: BACKOFF,
-          statsIntervalMs: 200,
-        },
-        consumer: {
+      const fx = await Fixture.create(
+        `zombie_${transport}`,
+        scenarioOptions(transport, nats, {
           group: 'rel-zombie',
-          maxAttempts: 10,
-          backoff: { baseMs: 50, maxMs: 500 },
-          heartbeatMs: 500,
-          maxInFlight: 32,
-          poolSize: 4,
-          failAggregates: [],
-          validate: true,
-        },
-      });
+          nats: { ackWaitMs: 3_000 },
+          relay: { leaseMs: LEASE_MS, backoff: BACKOFF, statsIntervalMs: 200 },
+        }),
+      );
       const problems: string[] = [];
       let fenced = 0;
       let pendingAtThaw = 0;
