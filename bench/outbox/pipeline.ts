@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { createPgClient } from '@outrig/db';
-import { createTestDatabase, type TestDatabase, testServers } from '@outrig/testing';
+import { createTestDatabase, deleteNatsStreams, type TestDatabase, testServers } from '@outrig/testing';
 import { nowMs, setupConsumerDb, setupProducerDb } from './bench-schema.ts';
 import { cpuSampler, pidsNamed } from './cpu-sampler.ts';
 import { type PhaseResult, summarize } from './phase-summary.ts';
@@ -161,7 +159,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     await stopAll(workers).catch(() => {});
     for (const d of dbs) await d.drop().catch((e) => console.error(`# could not drop ${d.name}:`, e));
     if (o.transport === 'nats')
-      await deleteStreams(testServers.nats, streamPrefix).catch((e) => console.error(e));
+      await deleteNatsStreams(testServers.nats, streamPrefix).catch((e) => console.error(e));
   }
 }
 
@@ -194,18 +192,5 @@ async function pidsOfDatabases(names: string[]): Promise<number[]> {
     return rows.map((r) => r.pid);
   } finally {
     await admin.close();
-  }
-}
-
-/** Deletes the run's JetStream streams. */
-async function deleteStreams(servers: string, prefix: string): Promise<void> {
-  const nc = await connect({ servers: new URL(servers).host });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const names: string[] = [];
-    for await (const name of jsm.streams.names()) if (name.startsWith(`${prefix}_`)) names.push(name);
-    await Promise.all(names.map((name) => jsm.streams.delete(name)));
-  } finally {
-    await nc.close();
   }
 }

@@ -1,7 +1,5 @@
 /** Shared bits of this package's integration tests. */
 import { randomUUID } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { CloudEvent } from '@outrig/messaging';
 
 /** A short random suffix so stream, subject and consumer names are unique per run. */
@@ -33,15 +31,4 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 15
   }
 }
 
-/** Deletes every stream whose name starts with `prefix` (the test's unique stream prefix). */
-export async function deleteStreams(servers: string, prefix: string): Promise<void> {
-  const nc = await connect({ servers: new URL(servers).host });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const names: string[] = [];
-    for await (const name of jsm.streams.names()) if (name.startsWith(`${prefix}_`)) names.push(name);
-    await Promise.all(names.map((name) => jsm.streams.delete(name)));
-  } finally {
-    await nc.close();
-  }
-}
+export { deleteNatsStreams as deleteStreams } from '@outrig/testing';
