@@ -3,6 +3,14 @@ import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { AuthOptions } from './auth/auth-options.ts';
+import { isKitRoute } from './auth/kit-routes.ts';
+import { BEARER_SECURITY_SCHEME } from './auth/route-access.ts';
+import { createServiceAuth } from './auth/service-auth.ts';
+import { ClientHub } from './client/client-hub.ts';
+import type { ClientRouteMap } from './client/client-routes.ts';
+import type { InstanceSource } from './client/instance-source.ts';
+import type { ClientOptions, ServiceClient } from './client/service-client.ts';
 import { coreConfigSchema } from './config/core-config.ts';
 import { type ConfigSchema, type ConfigValues, loadConfig } from './config/load-config.ts';
 import { CoreErrors } from './errors.ts';
@@ -17,7 +25,17 @@ import { type CloseHook, Lifecycle } from './lifecycle/lifecycle.ts';
 import { registerHttpMetrics } from './metrics/http-metrics.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/openapi.ts';
-import { ApiVersions, parseVersionedPath, type VersionOptions } from './versioning/api-versions.ts';
+import { registerRateLimits } from './rate-limit/rate-limits.ts';
+import { traceLogFields } from './telemetry/log-correlation.ts';
+import { registerRouteSpanNames } from './telemetry/route-span-name.ts';
+import { describeTracing } from './telemetry/tracing-config.ts';
+import { activeTracing, flushTracing } from './telemetry/tracing-state.ts';
+import {
+  ApiVersions,
+  parseVersionedPath,
+  type VersionInfo,
+  type VersionOptions,
+} from './versioning/api-versions.ts';
 import {
   registerVersionHeaders,
   registerVersioningRoutes,
@@ -66,6 +84,15 @@ export interface CreateServiceOptions<S extends ConfigSchema = Record<string, ne
   versions?: Record<number, VersionOptions>;
   /** Where log lines go (tests capture them). Default stdout. */
   logStream?: pino.DestinationStream;
+  /** Token verification: default route mode, key source, JWKS tuning (JWT_* config for the rest). */
+  auth?: AuthOptions;
+  /**
+   * `false`: the service has no API versions of its own — no version rewriting, no `/api/versions`
+   * and no `/api/*` fallback (the gateway routes `/api/…` itself). Default true.
+   */
+  versioning?: boolean;
+  /** Served at `/openapi.json` instead of the document generated from the routes (the gateway's merged one). */
+  openapiDocument?: () => Promise<unknown>;
 }
 
 /** A running (or ready-to-start) service built with the kit. */
@@ -85,10 +112,23 @@ export interface Service<C = CoreConfig> {
   readiness(name: string, check: ReadinessCheck): Service<C>;
   /** Registers a resource to close at shutdown (reverse order). */
   onClose(name: string, hook: CloseHook): Service<C>;
+  /**
+   * A client of another service: instances from `useInstances` or `<NAME>_URL`, round robin
+   * skipping failing instances, timeout, safe retries, a circuit breaker per target, request id,
+   * trace context and token propagation. See docs/guides/calling-other-services.md.
+   */
+  client<R extends ClientRouteMap | undefined = undefined>(
+    target: string,
+    options?: ClientOptions<R>,
+  ): ServiceClient<R>;
+  /** Finds the services this one calls through `source` (a registry) instead of `<NAME>_URL`. */
+  useInstances(source: InstanceSource): Service<C>;
   /** Listens on SERVICE_HOST:SERVICE_PORT and handles SIGTERM/SIGINT. Resolves with the URL. */
   start(options?: { signals?: boolean }): Promise<string>;
   /** Graceful stop: drain, close hooks. Resolves true when clean. */
   stop(): Promise<boolean>;
+  /** The declared API versions with their status (as `GET /api/versions`), for registry metadata. */
+  apiVersions(): VersionInfo[];
 }
 
 /**
@@ -115,6 +155,8 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   };
   const config = loadConfig(schema, options.env ?? process.env) as unknown as CoreConfig & ConfigValues<S>;
   const name = config.serviceName;
+  const tracing = config.tracingEnabled ? activeTracing() : undefined;
+  tracing?.nameService(name);
 
   const versions = new ApiVersions({ pinned: config.apiVersion, latestCap: config.latestApiVersion });
   for (const [n, meta] of Object.entries(options.versions ?? {})) versions.declare(Number(n), meta);
@@ -122,6 +164,7 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   const readiness = new Readiness();
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ service: name });
+  const access = createServiceAuth(config, options.auth, name, metrics);
 
   const logger = pino(
     {
@@ -131,6 +174,8 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
       formatters: { level: (label) => ({ level: label }) },
       // Explicit paths: wildcard redaction costs several µs per log line (measured in bench:kit-inject).
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      // trace_id/span_id of the active span on every line (one context lookup when tracing is off).
+      mixin: traceLogFields,
     },
     options.logStream ?? pino.destination({ sync: false }),
   );
@@ -141,8 +186,13 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: false,
-    rewriteUrl: versionRewriter(versions, config.unversioned),
+    ...(options.versioning === false ? {} : { rewriteUrl: versionRewriter(versions, config.unversioned) }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ServiceApp;
+  app.decorateRequest('principal', undefined);
+
+  const clients = new ClientHub({ config, env: options.env ?? process.env, metrics, log: app.log });
+  // Registered first, so it runs last: handlers draining at shutdown can still call other services.
+  lifecycle.onClose('service clients', () => clients.close());
 
   const latestLabel = () => `v${versions.latest() ?? 1}`;
 
@@ -158,6 +208,8 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
       s.tags = [...(s.tags ?? []), `v${versioned.version}`];
     }
     if (!config.fallback) routes.add(route.method, route.url);
+    if (isKitRoute(route.url, config)) route.config.rateLimit ??= false;
+    access.onRoute(route);
     wrapResponseSchemas(route);
   });
 
@@ -208,7 +260,18 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
         'tracestate',
         'baggage',
       ],
-      exposedHeaders: [REQUEST_ID_HEADER, 'api-version', 'deprecation', 'sunset', 'link', 'retry-after'],
+      exposedHeaders: [
+        REQUEST_ID_HEADER,
+        'api-version',
+        'deprecation',
+        'sunset',
+        'link',
+        'retry-after',
+        'www-authenticate',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+      ],
     });
   }
   if (config.docsEnabled) {
@@ -216,15 +279,30 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
       title: name,
       description: options.description,
       version: latestLabel,
+      securitySchemes: access.verifies ? BEARER_SECURITY_SCHEME : undefined,
+      document: options.openapiDocument,
     });
   }
   const root = app as unknown as FastifyInstance;
   registerVersionHeaders(root, versions);
   if (config.metricsEnabled) registerHttpMetrics(root, metrics);
+  if (tracing) registerRouteSpanNames(root);
+  const limits = registerRateLimits(root, {
+    enabled: config.rateLimitEnabled,
+    max: config.rateLimitMax,
+    windowMs: config.rateLimitWindowMs,
+    exemptRoles: config.rateLimitExemptRoles,
+    principals: access.verifies,
+    redisUrl: config.redisUrl,
+    service: name,
+    log: app.log,
+  });
+  if (limits.check) readiness.add('redis', limits.check);
+  lifecycle.onClose('rate-limit redis', () => limits.close());
   // Kit routes load as a plugin after OpenAPI so that they appear in the document.
   app.register(async (scope) => {
     registerHealthRoutes(scope, readiness);
-    registerVersioningRoutes(scope, versions);
+    if (options.versioning !== false) registerVersioningRoutes(scope, versions);
     if (config.metricsEnabled) {
       scope.get(
         '/metrics',
@@ -244,6 +322,7 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     app,
     log: app.log,
     metrics,
+    apiVersions: () => versions.list(),
     version(n, register, versionOptions) {
       versions.declare(n, versionOptions);
       app.register(async (scope) => register(scope as ServiceApp), { prefix: `/api/v${n}` });
@@ -257,9 +336,23 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
       lifecycle.onClose(hookName, hook);
       return service;
     },
+    client(target, clientOptions) {
+      return clients.client(target, clientOptions);
+    },
+    useInstances(source) {
+      clients.useInstances(source);
+      return service;
+    },
     async start(startOptions) {
       const url = await app.listen({ host: config.host, port: config.port });
-      app.log.info({ url, versions: versions.list().map((v) => v.version) }, `${name} listening`);
+      app.log.info(
+        {
+          url,
+          versions: versions.list().map((v) => v.version),
+          tracing: config.tracingEnabled ? describeTracing(activeTracing()?.settings) : 'off',
+        },
+        `${name} listening`,
+      );
       if (startOptions?.signals !== false && !signalsInstalled) {
         signalsInstalled = true;
         const onSignal = (signal: NodeJS.Signals) => {
@@ -277,7 +370,13 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     },
     stop() {
       readiness.shuttingDown = true;
-      return lifecycle.close(app as unknown as FastifyInstance, app.log, config.shutdownTimeoutMs);
+      // Spans are flushed last, so those of the final requests and close hooks are exported.
+      return lifecycle
+        .close(app as unknown as FastifyInstance, app.log, config.shutdownTimeoutMs)
+        .then(async (clean) => {
+          await flushTracing();
+          return clean;
+        });
     },
   };
   return service;

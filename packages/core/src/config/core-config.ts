@@ -1,4 +1,6 @@
-import { bool, int, list, oneOf, port, str } from './config-key.ts';
+import { clientConfigSchema } from '../client/client-config.ts';
+import { duration } from '../rate-limit/duration.ts';
+import { bool, int, list, oneOf, port, str, url } from './config-key.ts';
 
 /** Log levels accepted by LOG_LEVEL. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,4 +52,55 @@ export const coreConfigSchema = {
   }),
   metricsEnabled: bool({ env: 'METRICS_ENABLED', doc: 'Serve /metrics', default: true }),
   docsEnabled: bool({ env: 'API_DOCS_ENABLED', doc: 'Serve /openapi.json and /docs', default: true }),
+  jwtJwksUrl: url({
+    env: 'JWT_JWKS_URL',
+    doc: "The token issuer's JWKS URL; unset: no token verification (routes declaring auth fail at start)",
+    optional: true,
+    schemes: ['http', 'https'],
+  }),
+  jwtIssuer: str({
+    env: 'JWT_ISSUER',
+    doc: 'Expected iss of access tokens (required with JWT_JWKS_URL)',
+    optional: true,
+  }),
+  jwtAudience: str({
+    env: 'JWT_AUDIENCE',
+    doc: 'Expected aud of access tokens (required with JWT_JWKS_URL)',
+    optional: true,
+  }),
+  jwtClockToleranceS: int({
+    env: 'JWT_CLOCK_TOLERANCE_S',
+    doc: 'Clock skew allowed when checking exp, nbf and iat, in seconds',
+    default: 5,
+    min: 0,
+    max: 300,
+  }),
+  rateLimitEnabled: bool({
+    env: 'RATE_LIMIT_ENABLED',
+    doc: 'Default per-caller limit on every API route (limits declared per route apply either way)',
+    default: true,
+  }),
+  rateLimitMax: int({ env: 'RATE_LIMIT_MAX', doc: 'Requests per caller and window', default: 1000, min: 1 }),
+  rateLimitWindowMs: duration({
+    env: 'RATE_LIMIT_WINDOW',
+    doc: 'Rate-limit window: milliseconds or a duration (30s, 1 minute)',
+    default: 60_000,
+  }),
+  rateLimitExemptRoles: list({
+    env: 'RATE_LIMIT_EXEMPT_ROLES',
+    doc: 'Callers with one of these token roles are never limited',
+    default: ['service'],
+  }),
+  redisUrl: url({
+    env: 'REDIS_URL',
+    doc: 'Redis for rate-limit counters shared by every instance (unset: per-instance memory)',
+    optional: true,
+    schemes: ['redis', 'rediss'],
+  }),
+  tracingEnabled: bool({
+    env: 'TRACING_ENABLED',
+    doc: 'OpenTelemetry tracing, when started with --import @outrig/core/telemetry (OTEL_* configure it)',
+    default: true,
+  }),
+  ...clientConfigSchema,
 } as const;

@@ -1,5 +1,8 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 
+/** How often a draining server closes connections that became idle (see `#run`). */
+const IDLE_SWEEP_MS = 20;
+
 /** A resource to release at shutdown (database pool, broker, relay, registry entry). */
 export type CloseHook = () => Promise<void> | void;
 
@@ -24,6 +27,10 @@ export class Lifecycle {
   async #run(app: FastifyInstance, log: FastifyBaseLogger, timeoutMs: number): Promise<boolean> {
     let clean = true;
     let timer: NodeJS.Timeout | undefined;
+    // server.close() ends idle keep-alive connections once; a connection whose request was still
+    // in flight becomes idle only after its response, and would then hold the drain open until
+    // the client's or the server's keep-alive timeout. Close such connections as soon as they idle.
+    const sweeper = setInterval(() => app.server.closeIdleConnections?.(), IDLE_SWEEP_MS);
     const drained = await Promise.race([
       app.close().then(() => true),
       new Promise<false>((resolve) => {
@@ -31,6 +38,7 @@ export class Lifecycle {
       }),
     ]);
     clearTimeout(timer);
+    clearInterval(sweeper);
     if (!drained) {
       clean = false;
       log.warn(

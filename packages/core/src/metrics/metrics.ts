@@ -13,6 +13,12 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /**
  * Creates a registry with Node process metrics and a `service` label on every series.
  *
@@ -23,7 +29,12 @@ export interface Metrics {
 export function createMetrics(options: { service: string; processMetrics?: boolean }): Metrics {
   const registry = new client.Registry();
   registry.setDefaultLabels({ service: options.service });
-  if (options.processMetrics !== false) client.collectDefaultMetrics({ register: registry });
+  if (options.processMetrics !== false) {
+    client.collectDefaultMetrics({ register: registry });
+    // prom-client exports these as gauges with a `_total` suffix, which Prometheus reserves for
+    // counters (`promtool check metrics`); `sum(nodejs_active_handles)` etc. give the same totals.
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
+  }
   return {
     registry,
     counter: (config) => new client.Counter({ ...config, registers: [registry] }),

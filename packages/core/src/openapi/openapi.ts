@@ -16,7 +16,15 @@ const kitRoute = { envelope: false, metrics: false, log: false };
  */
 export function registerOpenApi(
   app: FastifyInstance,
-  info: { title: string; description?: string; version: () => string },
+  info: {
+    title: string;
+    description?: string;
+    version: () => string;
+    /** `components.securitySchemes` (the bearer scheme when the service verifies tokens). */
+    securitySchemes?: Record<string, { type: 'http'; scheme: string; bearerFormat?: string }> | undefined;
+    /** Served instead of the generated document (the gateway's merged one); `/docs` renders it. */
+    document?: (() => Promise<unknown>) | undefined;
+  },
 ): void {
   // Registered on the root (swagger is not encapsulated) so it sees every route of every version.
   app.register(swagger, {
@@ -24,6 +32,7 @@ export function registerOpenApi(
       openapi: '3.1.0',
       info: { title: info.title, description: info.description, version: '1' },
       tags: [{ name: 'health', description: 'Liveness and readiness' }],
+      ...(info.securitySchemes ? { components: { securitySchemes: info.securitySchemes } } : {}),
     },
     transformObject: (doc) => {
       const openapi = (doc as { openapiObject: { info?: object } }).openapiObject;
@@ -31,7 +40,8 @@ export function registerOpenApi(
     },
   });
   app.register(async (scope) => {
-    scope.get('/openapi.json', { config: kitRoute, schema: { hide: true } }, async () => app.swagger());
+    const document = info.document ?? (async () => app.swagger());
+    scope.get('/openapi.json', { config: kitRoute, schema: { hide: true } }, document);
     const docs = lazyDocs(info.title);
     scope.get('/docs', { config: kitRoute, schema: { hide: true } }, docs);
     scope.get('/docs/*', { config: kitRoute, schema: { hide: true } }, docs);
