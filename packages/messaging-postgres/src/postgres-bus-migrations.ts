@@ -1,5 +1,5 @@
 import type { MigrationSet } from '@outrig/db';
-import { schemaDdl } from './internal/schema.ts';
+import { schemaSteps } from './internal/schema.ts';
 import { POSTGRES_BROKER_DEFAULTS } from './postgres-broker-options.ts';
 
 /**
@@ -14,6 +14,6 @@ import { POSTGRES_BROKER_DEFAULTS } from './postgres-broker-options.ts';
 export function postgresBusMigrations(schema: string = POSTGRES_BROKER_DEFAULTS.schema): MigrationSet {
   return {
     name: schema === POSTGRES_BROKER_DEFAULTS.schema ? 'outrig/bus' : `outrig/bus:${schema}`,
-    migrations: [{ id: '0001_bus', sql: schemaDdl(schema) }],
+    migrations: schemaSteps(schema),
   };
 }

@@ -1,4 +1,5 @@
 import type { CloudEvent } from './cloud-event.ts';
+import type { TraceCarrier } from './tracing/trace-carrier.ts';
 
 /**
  * What a transport can promise. The shared conformance suite (`@outrig/testing`) runs the
@@ -28,6 +29,13 @@ export interface OutgoingMessage {
   /** Partition/ordering key: the aggregate id. */
   readonly key: string;
   readonly event: CloudEvent;
+  /**
+   * W3C context of this hop (the relay's `relay.publish` span), carried beside the event as
+   * transport headers `traceparent`/`tracestate`/`baggage` where the transport has a place for
+   * them, and handed back as {@link Delivery.traceContext}. The event's own `traceparent`
+   * extension is not touched: it stays the producer's context.
+   */
+  readonly traceContext?: TraceCarrier;
 }
 
 /** The outcome of one message of a {@link Broker.publish} batch, in the batch's order. */
@@ -40,6 +48,8 @@ export interface Delivery {
   readonly event: CloudEvent;
   /** 1 on first delivery; counted by the broker where it can, so a crash loop is visible. */
   readonly attempt: number;
+  /** The publisher's {@link OutgoingMessage.traceContext}, when the transport carried it. */
+  readonly traceContext?: TraceCarrier;
   /** Done: never deliver this message to this group again. */
   ack(): Promise<void>;
   /** Not done: deliver it again (to any member) after `delayMs`; later messages of its key wait. */

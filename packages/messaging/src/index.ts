@@ -16,10 +16,11 @@ export type {
   ConsumerHandler,
   DeliveryInfo,
 } from './consumer/consume-context.ts';
-export type {
-  ConsumeSpan,
-  ConsumeSpanInfo,
-  ConsumeTraceHook,
+export {
+  type ConsumeSpan,
+  type ConsumeSpanInfo,
+  type ConsumeTraceHook,
+  noopConsumeTrace,
 } from './consumer/consume-trace.ts';
 export { type Consumer, createConsumer } from './consumer/consumer.ts';
 export {
@@ -87,4 +88,16 @@ export {
   type ServiceMessaging,
 } from './service/connect-messaging.ts';
 export { messagingConfig } from './service/messaging-config.ts';
-export { type MetricsHost, registerMessagingMetrics } from './service/messaging-metrics.ts';
+export {
+  consumeDurationMetric,
+  type MetricsHost,
+  registerMessagingMetrics,
+} from './service/messaging-metrics.ts';
+// --- tracing ---
+export {
+  MESSAGING_SPAN_ATTRIBUTES,
+  MESSAGING_SPAN_NAMES,
+  MESSAGING_TRACER_NAME,
+} from './tracing/messaging-tracer.ts';
+export { openTelemetryConsumeTrace } from './tracing/otel-consume-trace.ts';
+export type { TraceCarrier } from './tracing/trace-carrier.ts';

@@ -1,10 +1,30 @@
+export { binaryAvailable, binaryPath } from './binaries.ts';
 export type { BrokerConformanceOptions } from './conformance/broker-conformance-options.ts';
 export type { ConformanceCheck } from './conformance/conformance-check.ts';
 export {
   brokerConformanceChecks,
   describeBrokerConformance,
 } from './conformance/describe-broker-conformance.ts';
+export {
+  type ConsulDouble,
+  type ConsulDoubleOptions,
+  startConsulDouble,
+} from './consul/consul-double.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
+export { ETCD_BINARY, EtcdServer, etcdInstalled, startEtcd } from './etcd/etcd-server.ts';
 export { NATS_SERVER_BINARY, NatsServer, natsServerInstalled } from './nats-server.ts';
 export { deleteNatsStreams } from './nats-streams.ts';
+export { type OtlpReceiver, type OtlpReceiverOptions, startOtlpReceiver } from './otlp/otlp-receiver.ts';
+export type {
+  ReceivedAttributes,
+  ReceivedAttributeValue,
+  ReceivedSpan,
+  ReceivedSpanKind,
+} from './otlp/received-span.ts';
 export { serverAvailable, type TestServer, testServers } from './servers.ts';
+export {
+  createInMemoryTracing,
+  type InMemoryTracing,
+  type InMemoryTracingOptions,
+  type ReadableSpan,
+} from './tracing/in-memory-tracing.ts';

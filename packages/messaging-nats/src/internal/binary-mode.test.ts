@@ -40,6 +40,36 @@ describe('binary mode', () => {
     expect(decoded.key).toBe('key with spaces\nand newline');
   });
 
+  it('carries the hop trace context as plain traceparent/tracestate/baggage headers, apart from the event', () => {
+    const hop = {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01',
+      tracestate: 'vendor=a',
+      baggage: 'tenant=acme',
+    };
+    const { headers, payload } = encodeEvent(event, 'p-1', hop);
+    expect(headers.get('traceparent')).toBe(hop.traceparent);
+    expect(headers.get('ce-traceparent')).toBe(event.traceparent); // the producer's, unchanged
+    const decoded = decodeEvent(overTheWire(headers as MsgHdrsImpl), payload);
+    expect(decoded.traceContext).toEqual(hop);
+    expect(decoded.event).toEqual(event);
+  });
+
+  it('has no hop trace context without the headers, and drops a value a header cannot carry', () => {
+    const plain = encodeEvent(event, 'p-1');
+    expect(
+      decodeEvent(overTheWire(plain.headers as MsgHdrsImpl), plain.payload).traceContext,
+    ).toBeUndefined();
+    const broken = encodeEvent(event, 'p-1', {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01',
+      baggage: 'a=1\r\nx-injected: 1',
+    });
+    expect(broken.headers.has('baggage')).toBe(false);
+    expect(broken.headers.has('x-injected')).toBe(false);
+    expect(decodeEvent(overTheWire(broken.headers as MsgHdrsImpl), broken.payload).traceContext).toEqual({
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01',
+    });
+  });
+
   it('rejects events that cannot be represented', () => {
     const withObject = { ...event, causationid: { nested: true } } as unknown as CloudEvent;
     expect(() => encodeEvent(withObject, 'k')).toThrow(

@@ -1,5 +1,5 @@
 import { headers as createHeaders, Match, type MsgHdrs } from '@nats-io/transport-node';
-import type { CloudEvent } from '@outrig/messaging';
+import type { CloudEvent, TraceCarrier } from '@outrig/messaging';
 import { NatsErrors } from '../errors.ts';
 
 /**
@@ -18,8 +18,21 @@ const decoder = new TextDecoder();
 /** Attributes whose CloudEvents type is Integer; binary mode carries them as decimal strings. */
 const INTEGER_ATTRIBUTES = new Set(['aggregateversion']);
 
-/** The headers and body of one event; throws `NATS_EVENT_INVALID` if it cannot be encoded. */
-export function encodeEvent(event: CloudEvent, key: string): { headers: MsgHdrs; payload: Uint8Array } {
+/**
+ * W3C trace headers of the hop (`OutgoingMessage.traceContext`), beside the `ce-*` attributes:
+ * plain `traceparent`/`tracestate`/`baggage`, as OpenTelemetry's propagators write and read them.
+ */
+const TRACE_HEADERS = ['traceparent', 'tracestate', 'baggage'] as const;
+
+/**
+ * The headers and body of one event (plus the hop's trace headers, if any); throws
+ * `NATS_EVENT_INVALID` if it cannot be encoded.
+ */
+export function encodeEvent(
+  event: CloudEvent,
+  key: string,
+  traceContext?: TraceCarrier,
+): { headers: MsgHdrs; payload: Uint8Array } {
   const headers = createHeaders();
   for (const [name, value] of Object.entries(event)) {
     if (name === 'data' || value === undefined || value === null) continue;
@@ -30,6 +43,13 @@ export function encodeEvent(event: CloudEvent, key: string): { headers: MsgHdrs;
     headers.set(name === 'datacontenttype' ? CONTENT_TYPE : PREFIX + name, percentEncode(String(value)));
   }
   headers.set(PARTITION_KEY_HEADER, percentEncode(key));
+  if (traceContext !== undefined) {
+    for (const name of TRACE_HEADERS) {
+      const value = traceContext[name];
+      // W3C values are printable ASCII; one that is not (CR/LF) is dropped, never the message.
+      if (typeof value === 'string' && /^[\x20-\x7e]+$/.test(value)) headers.set(name, value.trim());
+    }
+  }
   let body: string | undefined;
   try {
     body = event.data === undefined ? undefined : JSON.stringify(event.data);
@@ -39,15 +59,24 @@ export function encodeEvent(event: CloudEvent, key: string): { headers: MsgHdrs;
   return { headers, payload: body === undefined ? new Uint8Array(0) : encoder.encode(body) };
 }
 
-/** The event and key of a received message; throws a plain Error with the reason if malformed. */
+/**
+ * The event, key and hop trace context of a received message; throws a plain Error with the
+ * reason if malformed.
+ */
 export function decodeEvent(
   headers: MsgHdrs | undefined,
   payload: Uint8Array,
-): { event: CloudEvent; key: string } {
+): { event: CloudEvent; key: string; traceContext?: TraceCarrier } {
   if (!headers) throw new Error('no headers');
   const attributes: Record<string, unknown> = {};
+  let traceContext: TraceCarrier | undefined;
   for (const header of headers.keys()) {
     const lower = header.toLowerCase();
+    if ((TRACE_HEADERS as readonly string[]).includes(lower)) {
+      traceContext ??= {};
+      traceContext[lower as (typeof TRACE_HEADERS)[number]] = headers.get(header);
+      continue;
+    }
     const value = percentDecode(headers.get(header));
     if (lower === CONTENT_TYPE) attributes.datacontenttype = value;
     else if (lower.startsWith(PREFIX)) {
@@ -63,7 +92,8 @@ export function decodeEvent(
     : String(attributes.subject ?? '');
   delete attributes.partitionkey;
   if (payload.length > 0) attributes.data = JSON.parse(decoder.decode(payload));
-  return { event: attributes as unknown as CloudEvent, key };
+  const event = attributes as unknown as CloudEvent;
+  return traceContext?.traceparent === undefined ? { event, key } : { event, key, traceContext };
 }
 
 /** HTTP binding rule: space, `"`, `%` and anything outside printable ASCII become %XX of UTF-8. */

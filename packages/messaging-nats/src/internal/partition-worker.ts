@@ -121,6 +121,7 @@ class NatsDelivery implements Delivery {
   readonly key: string;
   readonly event: Delivery['event'];
   readonly attempt: number;
+  readonly traceContext: Delivery['traceContext'];
   settled = false;
   readonly #msg: JsMsg;
   readonly #deps: PartitionWorkerDeps;
@@ -129,12 +130,13 @@ class NatsDelivery implements Delivery {
   constructor(
     msg: JsMsg,
     deps: PartitionWorkerDeps,
-    decoded: { event: Delivery['event']; key: string },
+    decoded: { event: Delivery['event']; key: string; traceContext?: Delivery['traceContext'] },
     onSettle: () => void,
   ) {
     this.topic = deps.topic;
     this.key = decoded.key;
     this.event = decoded.event;
+    this.traceContext = decoded.traceContext;
     this.attempt = msg.info.deliveryCount;
     this.#msg = msg;
     this.#deps = deps;

@@ -69,14 +69,14 @@ async function prepareTopic(deps: PublisherDeps, topic: string): Promise<Error |
 
 async function publishOne(
   deps: PublisherDeps,
-  { topic, key, event }: OutgoingMessage,
+  { topic, key, event, traceContext }: OutgoingMessage,
   topicError: Error | undefined,
 ): Promise<PublishResult> {
   if (topicError) return { ok: false, error: topicError };
   const subject = partitionSubject(topic, partitionForKey(key, deps.partitions));
   let encoded: ReturnType<typeof encodeEvent>;
   try {
-    encoded = encodeEvent(event, key);
+    encoded = encodeEvent(event, key, traceContext);
   } catch (err) {
     return { ok: false, error: err as Error };
   }

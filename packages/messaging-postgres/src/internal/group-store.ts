@@ -1,4 +1,5 @@
 import type { SqlQueryable } from '@outrig/db';
+import type { TraceCarrier } from '@outrig/messaging';
 
 /** Identifies one partition of a topic. */
 export interface PartitionRef {
@@ -26,6 +27,8 @@ export interface LogRow extends PartitionRef {
   readonly offset: number;
   readonly key: string;
   readonly event: unknown;
+  /** The publisher's trace context (the log's `headers`), when it had one. */
+  readonly traceContext?: TraceCarrier;
 }
 
 /**
@@ -176,11 +179,12 @@ export class GroupStore {
       offset: string;
       key: string;
       event: unknown;
+      headers: unknown;
     }>(
-      `select c.topic, c.partition, l."offset", l.key, l.event
+      `select c.topic, c.partition, l."offset", l.key, l.event, l.headers
        from unnest($1::text[], $2::int[], $3::bigint[], $4::int[]) with ordinality c(topic, partition, after, lim, ord)
        cross join lateral (
-         select "offset", key, event from ${this.#s}.log l
+         select "offset", key, event, headers from ${this.#s}.log l
          where l.topic = c.topic and l.partition = c.partition and l."offset" > c.after
          order by l."offset" limit c.lim
        ) l
@@ -198,6 +202,7 @@ export class GroupStore {
       offset: Number(r.offset),
       key: r.key,
       event: parseJson(r.event),
+      traceContext: r.headers ? (parseJson(r.headers) as TraceCarrier) : undefined,
     }));
   }
 }

@@ -139,6 +139,7 @@ export class MemberDispatcher {
       key: e.key,
       event: e.event as CloudEvent,
       attempt: e.deliveries,
+      ...(e.traceContext && { traceContext: e.traceContext }),
       ack: () => settle(true, 0),
       nack: (options) => settle(false, options?.delayMs ?? 0),
     };

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@outrig/messaging';
 import type { AcquiredLease, LogRow, PartitionSync } from './group-store.ts';
 import { partKey } from './group-store.ts';
 
@@ -12,6 +13,8 @@ export interface Entry {
   readonly offset: number;
   readonly key: string;
   event: unknown;
+  /** The publisher's trace context, when the log row had one. */
+  traceContext?: TraceCarrier;
   state: EntryState;
   /** Times handed to a handler, including by earlier owners. */
   deliveries: number;
@@ -106,6 +109,7 @@ export class PartitionState {
         offset: row.offset,
         key: row.key,
         event: row.event,
+        traceContext: row.traceContext,
         state: 'pending',
         deliveries: prior,
         marked: prior,
@@ -158,6 +162,7 @@ export class PartitionState {
     if (e.state !== 'inflight') return;
     e.state = 'acked';
     e.event = undefined;
+    e.traceContext = undefined;
     this.#highestAcked = Math.max(this.#highestAcked, e.offset);
     this.inFlight--;
     this.#unacked--;

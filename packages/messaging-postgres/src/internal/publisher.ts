@@ -9,6 +9,8 @@ export interface PreparedMessage {
   readonly key: string;
   readonly eventId: string;
   readonly json: string;
+  /** The message's `traceContext` as JSON (the log's `headers`), null without one. */
+  readonly headers: string | null;
   partition: number;
 }
 
@@ -42,9 +44,17 @@ export function prepareBatch(messages: readonly OutgoingMessage[]): {
       results[index] = { ok: false, error };
       return;
     }
-    prepared.push({ index, topic: m.topic, key: m.key, eventId: m.event.id, json, partition: -1 });
+    const headers = traceHeaders(m.traceContext);
+    prepared.push({ index, topic: m.topic, key: m.key, eventId: m.event.id, json, headers, partition: -1 });
   });
   return { prepared, results };
+}
+
+/** The W3C fields of a trace context as a JSON object, or null when it has none. */
+function traceHeaders(traceContext: OutgoingMessage['traceContext']): string | null {
+  if (typeof traceContext?.traceparent !== 'string') return null;
+  const { traceparent, tracestate, baggage } = traceContext;
+  return JSON.stringify({ traceparent, tracestate, baggage });
 }
 
 function invalidReason(m: OutgoingMessage | undefined): string | undefined {
@@ -107,8 +117,8 @@ export async function writeMessages(
   const topics = [...new Set(messages.map((m) => m.topic))];
   await tx.query(
     `with ins as (
-       insert into ${s}.log (topic, partition, "offset", key, event_id, event)
-       select * from unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[])
+       insert into ${s}.log (topic, partition, "offset", key, event_id, event, headers)
+       select * from unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $12::jsonb[])
        on conflict (topic, event_id) do nothing
      ), upd as (
        update ${s}.heads h set next_offset = v.next
@@ -128,6 +138,7 @@ export async function writeMessages(
       wanted.map((p) => p.next),
       notifyChannel ?? null,
       notifyPayload(topics),
+      messages.map((m) => m.headers),
     ],
   );
 }

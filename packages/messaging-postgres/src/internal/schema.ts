@@ -1,8 +1,8 @@
 import type { SqlClient } from '@outrig/db';
 import { PostgresBusErrors } from '../errors.ts';
 
-/** Bumped when the DDL below changes (with an `alter … if not exists` step). */
-export const SCHEMA_VERSION = 1;
+/** Bumped when the schema changes: a new step in {@link schemaSteps}, never an edit of an old one. */
+export const SCHEMA_VERSION = 2;
 
 /**
  * The bus tables. Every statement is idempotent, so the same text serves the automatic
@@ -54,8 +54,31 @@ create table if not exists ${s}.group_partitions (
   expires_at timestamptz,
   primary key (grp, topic, partition)
 ) with (fillfactor = 50, autovacuum_vacuum_scale_factor = 0.01);
-insert into ${s}.meta (key, value) values ('version', '${SCHEMA_VERSION}') on conflict (key) do nothing;
+insert into ${s}.meta (key, value) values ('version', '1') on conflict (key) do nothing;
 `;
+}
+
+/**
+ * Version 2: the log keeps the transport headers of a message (`{"traceparent": …}`: the trace
+ * context of the relay's publish span), null when there are none.
+ */
+export function schemaHeadersDdl(schema: string): string {
+  const s = `"${schema}"`;
+  return `
+alter table ${s}.log add column if not exists headers jsonb;
+update ${s}.meta set value = '2' where key = 'version' and value::int < 2;
+`;
+}
+
+/**
+ * Every step, in order, with its migration id. The text of a step never changes once released
+ * (migration checksums); each is idempotent, so a database the broker set up accepts them too.
+ */
+export function schemaSteps(schema: string): { id: string; sql: string }[] {
+  return [
+    { id: '0001_bus', sql: schemaDdl(schema) },
+    { id: '0002_bus_headers', sql: schemaHeadersDdl(schema) },
+  ];
 }
 
 /**
@@ -68,7 +91,7 @@ export async function ensureSchema(sql: SqlClient, schema: string): Promise<void
     if (await isCurrent(sql, schema)) return;
     await sql.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`outrig-bus-schema:${schema}`]);
-      await tx.query(schemaDdl(schema));
+      for (const step of schemaSteps(schema)) await tx.query(step.sql);
     });
   } catch (err) {
     throw PostgresBusErrors.PGBUS_SCHEMA_FAILED({ params: { schema }, cause: err });

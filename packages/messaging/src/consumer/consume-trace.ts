@@ -1,10 +1,13 @@
 import type { CloudEvent } from '../cloud-event.ts';
+import type { TraceCarrier } from '../tracing/trace-carrier.ts';
 import type { ConsumeOutcome } from './consumer-stats.ts';
 
 /** What the consumer knows about a delivery when its span starts. */
 export interface ConsumeSpanInfo {
   readonly event: CloudEvent;
   readonly group: string;
+  /** The broker's name (`memory`, `postgres`, `nats`, …). */
+  readonly broker: string;
   readonly topic: string;
   readonly key: string;
   /** The broker's delivery count (1 on first delivery). */
@@ -13,6 +16,11 @@ export interface ConsumeSpanInfo {
   readonly traceparent: string | undefined;
   readonly tracestate: string | undefined;
   readonly baggage: string | undefined;
+  /**
+   * W3C context the transport carried beside the event (the relay's `relay.publish` span), when
+   * the transport has a place for it (see `Delivery.traceContext`).
+   */
+  readonly transportContext: TraceCarrier | undefined;
 }
 
 /** One consume span, from delivery to its final outcome. */
@@ -24,16 +32,16 @@ export interface ConsumeSpan {
 }
 
 /**
- * TRACING HOOK POINT — the consume span starts here. The consumer calls `start()` once per
- * delivery, before validation, and ends the span with the final outcome. Outrig's tracing
- * (OpenTelemetry) plugs in through this interface: extract `traceparent`/`tracestate`/`baggage`
- * from the event, start a CONSUMER span as their child, and make it active inside `run()`.
+ * Where the consume span starts. The consumer calls `start()` once per delivery, before
+ * validation, runs every handler attempt inside `run()`, and ends the span with the final
+ * outcome. The default is {@link openTelemetryConsumeTrace} (`../tracing/otel-consume-trace.ts`);
+ * pass `noopConsumeTrace` to turn consume spans off, or your own hook.
  */
 export interface ConsumeTraceHook {
   start(info: ConsumeSpanInfo): ConsumeSpan;
 }
 
-/** The default: no tracing. */
-export const noopTrace: ConsumeTraceHook = {
+/** No consume spans: handlers run in whatever context the broker called them in. */
+export const noopConsumeTrace: ConsumeTraceHook = {
   start: () => ({ run: (fn) => fn(), end: () => {} }),
 };

@@ -73,7 +73,10 @@ export interface ConsumerOptions extends ConsumerPolicy {
   readonly logger?: ConsumerLogger;
   /** Called once per outcome: the hook for metrics histograms (no metrics library needed). */
   readonly onOutcome?: (record: ConsumeRecord) => void;
-  /** Tracing hook: where the consume span starts (see {@link ConsumeTraceHook}). */
+  /**
+   * Tracing hook: where the consume span starts (see {@link ConsumeTraceHook}). Default
+   * `openTelemetryConsumeTrace` (a no-op without an OpenTelemetry SDK); `noopConsumeTrace` turns it off.
+   */
   readonly trace?: ConsumeTraceHook;
 }
 

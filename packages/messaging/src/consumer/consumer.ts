@@ -1,7 +1,7 @@
 import type { Subscription } from '../broker.ts';
 import { MessagingErrors } from '../errors.ts';
+import { openTelemetryConsumeTrace } from '../tracing/otel-consume-trace.ts';
 import type { ConsumerHandler, SubscriptionRuntime } from './consume-context.ts';
-import { noopTrace } from './consume-trace.ts';
 import {
   type ConsumerOptions,
   type ConsumerPolicy,
@@ -48,7 +48,7 @@ export interface Consumer {
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
   checkConsumerOptions(options);
-  const { sql, broker, onError, onOutcome, logger, trace = noopTrace } = options;
+  const { sql, broker, onError, onOutcome, logger, trace = openTelemetryConsumeTrace } = options;
   const stats = new StatsCollector();
   const closing = new AbortController();
   const subscriptions = new Set<Subscription>();

@@ -24,12 +24,14 @@ export async function handleDelivery(rt: SubscriptionRuntime, d: Delivery): Prom
   const span = rt.trace.start({
     event: d.event,
     group: rt.policy.group,
+    broker: rt.broker.name,
     topic: d.topic,
     key: d.key,
     attempt: d.attempt,
     traceparent: d.event?.traceparent,
     tracestate: d.event?.tracestate,
     baggage: d.event?.baggage,
+    transportContext: d.traceContext,
   });
   let final: Final = { outcome: 'released' };
   // Held deliveries must not expire at the broker (which would hand them to another member).

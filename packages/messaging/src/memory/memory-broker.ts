@@ -68,7 +68,9 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
         if (failedKeys.has(id))
           return { ok: false, error: new Error('an earlier message of this key failed') };
         try {
-          hub.append({ topic: m.topic, key: m.key, json: serialize(m) });
+          const json = serialize(m);
+          const traceContext = m.traceContext === undefined ? undefined : { ...m.traceContext };
+          hub.append({ topic: m.topic, key: m.key, json, ...(traceContext && { traceContext }) });
           return { ok: true };
         } catch (error) {
           failedKeys.add(id);

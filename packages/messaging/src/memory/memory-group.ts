@@ -1,3 +1,5 @@
+import type { TraceCarrier } from '../tracing/trace-carrier.ts';
+
 /**
  * One consumer group inside a {@link MemoryHub}: per-key FIFO queues, a key is handed to one
  * member at a time, and its head stays at the front until acked — so a nacked or crashed
@@ -9,6 +11,8 @@ export interface StoredMessage {
   readonly topic: string;
   readonly key: string;
   readonly json: string;
+  /** The transport headers' trace context (`OutgoingMessage.traceContext`), passed through. */
+  readonly traceContext?: Readonly<TraceCarrier>;
 }
 
 /** How a member settles a delivery; returns false when it was already settled (or revoked). */

@@ -72,6 +72,7 @@ export class MemorySubscription implements Subscription, GroupMember {
       key: message.key,
       event: JSON.parse(message.json) as CloudEvent,
       attempt,
+      ...(message.traceContext && { traceContext: { ...message.traceContext } }),
       ack: async () => release('ack'),
       nack: async (o) => release({ delayMs: o?.delayMs ?? 0 }),
       inProgress: async () => {

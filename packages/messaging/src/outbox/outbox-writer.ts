@@ -1,6 +1,7 @@
 import type { SqlTransaction } from '@outrig/db';
 import { type CloudEvent, defaultTopic } from '../cloud-event.ts';
 import { MessagingErrors } from '../errors.ts';
+import { inOutboxWriteSpan } from '../tracing/outbox-write-span.ts';
 import { activeTraceContext } from './trace-context.ts';
 
 /** An event to write, with the topic it goes to when not `<aggregatetype>.events`. */
@@ -41,7 +42,11 @@ RETURNING id::text AS id, aggregate_version AS version
 
 /**
  * Inserts events into the outbox inside `tx`, assigning each its `aggregateversion` under the
- * aggregate's lock and attaching the active W3C trace context. Returns the events as stored.
+ * aggregate's lock and attaching the trace context. Returns the events as stored.
+ *
+ * The write runs in an `outbox.write` span (child of the active context, e.g. the request span),
+ * and the context stored on the rows and in the events is that span's: the relay's
+ * `relay.publish` span becomes its child, so the trace continues across the hop.
  */
 export async function writeOutbox(
   tx: SqlTransaction,
@@ -50,7 +55,6 @@ export async function writeOutbox(
   if (tx?.inTransaction !== true) throw MessagingErrors.OUTBOX_NOT_IN_TRANSACTION();
   const list = (Array.isArray(entries) ? entries : [entries]) as readonly OutboxEntry[];
   if (list.length === 0) return [];
-  const trace = activeTraceContext();
   const counts = new Map<string, { type: string; id: string; n: number }>();
   const rows = list.map((entry) => {
     const { event, topic } = 'specversion' in entry ? { event: entry, topic: undefined } : entry;
@@ -59,37 +63,39 @@ export async function writeOutbox(
     const count = counts.get(key) ?? { type, id, n: 0 };
     count.n += 1;
     counts.set(key, count);
-    const stored: CloudEvent = {
-      ...event,
-      // The event's own context wins (it was captured where the event was made).
-      ...(event.traceparent === undefined ? trace : {}),
-    };
-    return { stored, topic: topic ?? defaultTopic(type), type, id, rank: count.n };
+    return { event, topic: topic ?? defaultTopic(type), type, id, rank: count.n };
   });
   // A fixed global lock order (code-point order of type, then id) avoids writer-writer deadlocks.
   const aggregates = [...counts.values()].sort((a, b) =>
     a.type === b.type ? compare(a.id, b.id) : compare(a.type, b.type),
   );
-  const result = await tx.query<{ id: string; version: string }>(
-    WRITE_SQL,
-    [
-      aggregates.map((a) => a.type),
-      aggregates.map((a) => a.id),
-      aggregates.map((a) => a.n),
-      rows.map((r) => r.stored.id),
-      rows.map((r) => r.topic),
-      rows.map((r) => r.type),
-      rows.map((r) => r.id),
-      rows.map((r) => r.rank),
-      rows.map((r) => JSON.stringify(r.stored)),
-      rows.map((r) => r.stored.traceparent ?? null),
-      rows.map((r) => r.stored.tracestate ?? null),
-      rows.map((r) => r.stored.baggage ?? null),
-    ],
-    WRITE_STATEMENT,
-  );
-  const versions = new Map(result.rows.map((r) => [r.id.toLowerCase(), Number(r.version)]));
-  return rows.map((r) => ({ ...r.stored, aggregateversion: versions.get(r.stored.id.toLowerCase()) }));
+  return inOutboxWriteSpan(rows, async () => {
+    const trace = activeTraceContext();
+    // The event's own context wins (it was captured where the event was made).
+    const stored = rows.map(
+      (r): CloudEvent => (r.event.traceparent === undefined ? { ...r.event, ...trace } : r.event),
+    );
+    const result = await tx.query<{ id: string; version: string }>(
+      WRITE_SQL,
+      [
+        aggregates.map((a) => a.type),
+        aggregates.map((a) => a.id),
+        aggregates.map((a) => a.n),
+        stored.map((e) => e.id),
+        rows.map((r) => r.topic),
+        rows.map((r) => r.type),
+        rows.map((r) => r.id),
+        rows.map((r) => r.rank),
+        stored.map((e) => JSON.stringify(e)),
+        stored.map((e) => e.traceparent ?? null),
+        stored.map((e) => e.tracestate ?? null),
+        stored.map((e) => e.baggage ?? null),
+      ],
+      WRITE_STATEMENT,
+    );
+    const versions = new Map(result.rows.map((r) => [r.id.toLowerCase(), Number(r.version)]));
+    return stored.map((e) => ({ ...e, aggregateversion: versions.get(e.id.toLowerCase()) }));
+  });
 }
 
 // Prepared once per connection: the statement is long and planning it cost more database CPU

@@ -25,7 +25,7 @@ export interface OutboxRelayStats {
   readonly batchesTotal: number;
   /** Errors survived (database or broker unreachable, …). */
   readonly errorsTotal: number;
-  /** Lag: age of the oldest event of the last non-empty batch when it was fetched. */
+  /** Lag: age of the oldest event of the latest fetch when it was fetched; null when that fetch found nothing. */
   readonly lastBatchAgeMs: number | null;
   /** Whole-outbox gauges, refreshed every lease period / 3 (same value on every relay). */
   readonly pending: number | null;
@@ -106,13 +106,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const jitter = (ms: number) => ms * (0.75 + Math.random() * 0.5);
 
   const account = (report: BatchReport) => {
+    // Lag describes the latest fetch: one that found nothing means the relay is caught up (null).
+    gauges.lastBatchAgeMs = report.oldestAgeMs;
     if (report.fetched === 0) return;
     counters.batches++;
     counters.published += report.published;
     counters.failed += report.failed;
     counters.parked += report.parked;
     counters.fenced += report.fenced;
-    gauges.lastBatchAgeMs = report.oldestAgeMs;
   };
   const refreshGauges = async () => {
     const status = await outboxStatus(opts.sql);

@@ -1,5 +1,6 @@
 import type { OutgoingMessage, PublishResult } from '../broker.ts';
 import { MessagingErrors } from '../errors.ts';
+import { startPublishSpans } from '../tracing/relay-publish-spans.ts';
 import type { OwnedLeases } from './relay-leases.ts';
 import type { ResolvedRelayOptions } from './relay-options.ts';
 import { claimBatch, fetchBatch, markBatch, type RelayRow, type RowOutcome } from './relay-sql.ts';
@@ -104,13 +105,23 @@ async function publish(
 ): Promise<(PublishResult | undefined)[]> {
   if (rows.length === 0) return [];
   const messages: OutgoingMessage[] = rows.map((r) => ({ topic: r.topic, key: r.key, event: r.event }));
+  const spans = startPublishSpans(messages, { system: options.broker.name ?? 'outrig', relayId: options.id });
+  const results = await publishWithTimeout(options, messages);
+  spans?.end(results);
+  return results;
+}
+
+async function publishWithTimeout(
+  options: ResolvedRelayOptions,
+  messages: OutgoingMessage[],
+): Promise<(PublishResult | undefined)[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
           MessagingErrors.RELAY_PUBLISH_TIMEOUT({
-            params: { count: rows.length, timeoutMs: options.publishTimeoutMs },
+            params: { count: messages.length, timeoutMs: options.publishTimeoutMs },
           }),
         ),
       options.publishTimeoutMs,
@@ -119,7 +130,7 @@ async function publish(
   try {
     return await Promise.race([options.broker.publish(messages), timeout]);
   } catch (error) {
-    return rows.map(() => ({ ok: false, error: error as Error }));
+    return messages.map(() => ({ ok: false, error: error as Error }));
   } finally {
     clearTimeout(timer);
   }

@@ -11,9 +11,10 @@ export interface OutboxRelayOptions {
   readonly sql: SqlQueryable;
   /**
    * Where events go. `publish` is used, and `ping` (when present) to tell a broker outage from
-   * failing messages: an outage does not use up attempts. The relay does not close it.
+   * failing messages: an outage does not use up attempts. `name` (when present) labels the
+   * `relay.publish` spans. The relay does not close it.
    */
-  readonly broker: Pick<Broker, 'publish'> & Partial<Pick<Broker, 'ping'>>;
+  readonly broker: Pick<Broker, 'publish'> & Partial<Pick<Broker, 'ping' | 'name'>>;
   /** Unique per relay instance. Default `<hostname>:<pid>:<random>`. */
   readonly id?: string;
   /** Rows fetched and published per batch (one `broker.publish` call). Default 500. */
@@ -56,7 +57,7 @@ export const RELAY_DEFAULTS = {
 /** Options with defaults applied and checked. */
 export interface ResolvedRelayOptions {
   readonly sql: SqlQueryable;
-  readonly broker: Pick<Broker, 'publish'> & Partial<Pick<Broker, 'ping'>>;
+  readonly broker: Pick<Broker, 'publish'> & Partial<Pick<Broker, 'ping' | 'name'>>;
   readonly id: string;
   readonly batchSize: number;
   readonly maxAttempts: number;

@@ -6,7 +6,7 @@ import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import type { UnitOfWork } from '../outbox/unit-of-work.ts';
 import { createOutboxRelay, type OutboxRelay } from '../relay/outbox-relay.ts';
 import { resolveBroker } from '../resolve-broker.ts';
-import { type MetricsHost, registerMessagingMetrics } from './messaging-metrics.ts';
+import { consumeDurationMetric, type MetricsHost, registerMessagingMetrics } from './messaging-metrics.ts';
 
 export interface ConnectMessagingOptions {
   /** The service's database: outbox and inbox live there. */
@@ -79,6 +79,7 @@ export async function connectMessaging(
     group: host.name,
     ...options.consumer,
     logger: host.log,
+    ...(options.metrics ? { onOutcome: consumeDurationMetric(options.metrics) } : {}),
   });
   host.onClose('consumer', () => consumer.close());
   if (options.metrics) {
