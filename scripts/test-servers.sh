@@ -54,4 +54,15 @@ if ! port_open 6379; then
 fi
 wait_port Redis 6379 || status=1
 
+# Prometheus: installed, not started (the ops-pack tests run promtool, and start their own
+# prometheus on a free port). No recommends: they would pull in node-exporter.
+ensure_pkg promtool --no-install-recommends prometheus
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 ||
+  { echo "test-servers: prometheus/promtool could not be installed" >&2; status=1; }
+
+# etcd: installed, not started (the discovery tests start their own on free ports, with a temp
+# data dir, and SIGKILL and restart it).
+ensure_pkg etcd etcd-server etcd-client
+command -v etcd >/dev/null 2>&1 || { echo "test-servers: etcd could not be installed" >&2; status=1; }
+
 exit $status
