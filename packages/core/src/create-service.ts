@@ -186,6 +186,7 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: false,
+    ...(config.trustProxy.length > 0 ? { trustProxy: config.trustProxy } : {}),
     ...(options.versioning === false ? {} : { rewriteUrl: versionRewriter(versions, config.unversioned) }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ServiceApp;
   app.decorateRequest('principal', undefined);

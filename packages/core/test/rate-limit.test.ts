@@ -189,3 +189,34 @@ describe('config', () => {
     }
   });
 });
+
+describe('behind a trusted proxy (TRUST_PROXY)', () => {
+  let service: Service;
+  beforeAll(() => {
+    service = limitedService({ RATE_LIMIT_MAX: '1', TRUST_PROXY: '127.0.0.1' });
+  });
+  afterAll(() => service.app.close());
+
+  it('counts each client named by X-Forwarded-For, not the proxy', async () => {
+    const via = (client: string) =>
+      service.app.inject({
+        url: '/api/v1/a',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': client },
+      });
+    expect((await via('203.0.113.1')).statusCode).toBe(200);
+    expect((await via('203.0.113.2')).statusCode).toBe(200);
+    expect((await via('203.0.113.1')).statusCode).toBe(429);
+  });
+
+  it('ignores X-Forwarded-For from an untrusted peer', async () => {
+    const from = (client: string) =>
+      service.app.inject({
+        url: '/api/v1/a',
+        remoteAddress: '198.51.100.7',
+        headers: { 'x-forwarded-for': client },
+      });
+    expect((await from('203.0.113.50')).statusCode).toBe(200);
+    expect((await from('203.0.113.51')).statusCode).toBe(429);
+  });
+});

@@ -45,6 +45,11 @@ export const coreConfigSchema = {
     default: 1_048_576,
     min: 1,
   }),
+  trustProxy: list({
+    env: 'TRUST_PROXY',
+    doc: 'Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed: the client IP for logs and per-IP rate limits',
+    default: [],
+  }),
   corsOrigins: list({
     env: 'CORS_ORIGINS',
     doc: 'Allowed CORS origins, comma-separated, or * (empty: CORS off)',
