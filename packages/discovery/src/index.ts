@@ -20,6 +20,6 @@ export {
   connectDiscovery,
   type ServiceDiscovery,
 } from './service/connect-discovery.ts';
-export { discoveryConfig, registryUrl } from './service/discovery-config.ts';
+export { discoveryConfig, discoveryOptions, registryUrl } from './service/discovery-config.ts';
 export type { DiscoveryHost } from './service/discovery-host.ts';
 export { createStaticRegistry, type StaticServices } from './static/static-registry.ts';

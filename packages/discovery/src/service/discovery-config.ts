@@ -61,3 +61,29 @@ export const discoveryConfig = {
     default: '.',
   }),
 } as const;
+
+/** The `connectDiscovery` options for a service whose config includes `discoveryConfig`. */
+export function discoveryOptions(config: {
+  registryUrl: string;
+  autoRegisterService: boolean;
+  registryTtlS: number;
+  advertiseHost?: string | undefined;
+  advertiseUrl?: string | undefined;
+  outrigHome?: string | undefined;
+}): {
+  url: string;
+  autoRegister: boolean;
+  ttlSeconds: number;
+  advertiseHost?: string;
+  advertiseUrl?: string;
+  home?: string;
+} {
+  return {
+    url: config.registryUrl,
+    autoRegister: config.autoRegisterService,
+    ttlSeconds: config.registryTtlS,
+    ...(config.advertiseHost === undefined ? {} : { advertiseHost: config.advertiseHost }),
+    ...(config.advertiseUrl === undefined ? {} : { advertiseUrl: config.advertiseUrl }),
+    ...(config.outrigHome === undefined ? {} : { home: config.outrigHome }),
+  };
+}
