@@ -1,7 +1,11 @@
 // Service-kit overhead: bare Fastify vs the same route through createService (all defaults on),
-// alternating rounds in one run, plus cold start and idle RSS of the inventory service.
+// and the same again with tracing on (`--import @outrig/core/telemetry`, every request sampled,
+// spans exported over OTLP/HTTP protobuf to a local sink), alternating rounds in one run, plus
+// cold start and idle RSS of the inventory service.
 // Usage: npm run bench:kit -- [--rounds 3] [--duration 5] [--connections 100] [--warmup 3] [--logs file|devnull]
 import { readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,35 +76,60 @@ const bareStart = await coldStart({ script: join(root, 'bench/servers/bare-serve
 
 // --- throughput ------------------------------------------------------------------------------
 
+const sink = await startOtlpSink();
 const bare = await startServer({ script: join(root, 'bench/servers/bare-server.ts') });
 const kit = await startServer({
   script: join(root, 'bench/servers/kit-server.ts'),
   env: { LOG_LEVEL: 'info' },
   stdoutTo: logTo,
 });
-const rounds: { bare: LoadResult; kit: LoadResult }[] = [];
+const traced = await startServer({
+  script: join(root, 'bench/servers/kit-server.ts'),
+  nodeArgs: ['--import', '@outrig/core/telemetry'],
+  env: {
+    LOG_LEVEL: 'info',
+    TRACING_ENABLED: 'true',
+    OTEL_TRACES_SAMPLER: 'always_on',
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+  },
+  stdoutTo: logTo,
+});
+const rounds: { bare: LoadResult; kit: LoadResult; traced: LoadResult }[] = [];
+// Every request the traced server answered (warm-up and check included), for bytes per request.
+let tracedRequests = 1;
 try {
   await checkKitResponse(kit.url);
+  await checkKitResponse(traced.url);
   const load = (server: ServerProcess, duration = args.duration) =>
     runLoad({ url: server.url + HELLO, duration, connections: args.connections, serverPid: server.pid });
   if (args.warmup > 0) {
     await load(bare, args.warmup);
     await load(kit, args.warmup);
+    tracedRequests += (await load(traced, args.warmup)).requests;
   }
   for (let i = 0; i < args.rounds; i++) {
     const b = await load(bare);
     const k = await load(kit);
-    rounds.push({ bare: b, kit: k });
-    console.log(`round ${i + 1}: bare ${round(b.rps)} req/s, kit ${round(k.rps)} req/s`);
+    const t = await load(traced);
+    tracedRequests += t.requests;
+    rounds.push({ bare: b, kit: k, traced: t });
+    console.log(
+      `round ${i + 1}: bare ${round(b.rps)} req/s, kit ${round(k.rps)} req/s, kit + tracing ${round(t.rps)} req/s`,
+    );
   }
 } finally {
   await bare.stop();
   await kit.stop();
+  await traced.stop(); // its shutdown flushes the spans still buffered
+  await sink.close();
 }
+const sinkBytes = sink.bytes();
+const sinkExports = sink.exports();
 
 // --- report ----------------------------------------------------------------------------------
 
-type Side = 'bare' | 'kit';
+type Side = 'bare' | 'kit' | 'traced';
 const med = (pick: (r: LoadResult) => number, side: Side) => median(rounds.map((r) => pick(r[side])));
 const rpsOf = (r: LoadResult) => r.rps;
 const p50Of = (r: LoadResult) => r.p50;
@@ -126,14 +155,21 @@ const kitRps = med(rpsOf, 'kit');
 const ratio = kitRps / bareRps;
 const bareCpu = med(cpuOf, 'bare');
 const kitCpu = med(cpuOf, 'kit');
+const tracedRps = med(rpsOf, 'traced');
+const tracedCpu = med(cpuOf, 'traced');
 
 console.log('');
 printTable(
   ['run', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'client CPU µs/req', 'errors', 'non-2xx'],
   [
-    ...rounds.flatMap((r, i) => [row(`round ${i + 1} bare`, r.bare), row(`round ${i + 1} kit`, r.kit)]),
+    ...rounds.flatMap((r, i) => [
+      row(`round ${i + 1} bare`, r.bare),
+      row(`round ${i + 1} kit`, r.kit),
+      row(`round ${i + 1} traced`, r.traced),
+    ]),
     medianRow('bare'),
     medianRow('kit'),
+    medianRow('traced'),
   ],
 );
 console.log('');
@@ -144,6 +180,15 @@ printTable(
     ['kit / bare throughput (median req/s)', `${round(ratio * 100, 1)} % (target ≥ 85 %)`],
     ['bare / kit server CPU per request', `${round((bareCpu / kitCpu) * 100, 1)} %`],
     ['kit overhead per request (server CPU)', `${round(kitCpu - bareCpu, 1)} µs`],
+    [
+      'kit + tracing / bare throughput (median req/s)',
+      `${round((tracedRps / bareRps) * 100, 1)} % (target ≥ 60 %)`,
+    ],
+    ['tracing overhead per request (server CPU, over kit)', `${round(tracedCpu - kitCpu, 1)} µs`],
+    [
+      'OTLP received from the traced server',
+      `${sinkExports} requests, ${round(sinkBytes / 1024 ** 2, 1)} MiB (${round(sinkBytes / Math.max(1, tracedRequests))} B per request)`,
+    ],
     ['inventory-service cold start (spawn → /health 200)', inventory ? `${round(inventory.ms)} ms` : noDb],
     ['inventory-service first start (applies migrations)', inventory ? `${round(inventory.first)} ms` : noDb],
     ['inventory-service idle RSS (1 s after ready)', inventory ? `${round(inventory.rss, 1)} MiB` : noDb],
@@ -154,9 +199,17 @@ printTable(
 );
 console.log('');
 
-const failures = rounds.reduce((n, r) => n + r.bare.errors + r.bare.non2xx + r.kit.errors + r.kit.non2xx, 0);
+const failures = rounds.reduce(
+  (n, r) =>
+    n + r.bare.errors + r.bare.non2xx + r.kit.errors + r.kit.non2xx + r.traced.errors + r.traced.non2xx,
+  0,
+);
 if (failures > 0) {
   console.error(`warning: ${failures} errors or non-2xx responses: the figures above are not valid`);
+  process.exitCode = 1;
+}
+if (sinkExports === 0) {
+  console.error('warning: the traced server exported no spans: its figures are not valid');
   process.exitCode = 1;
 }
 printJsonLine({
@@ -165,6 +218,11 @@ printJsonLine({
   kit_rps: round(kitRps),
   ratio: round(ratio, 3),
   kit_p99_ms: round(med(p99Of, 'kit'), 2),
+  tracing_rps: round(tracedRps),
+  tracing_ratio: round(tracedRps / bareRps, 3),
+  tracing_p99_ms: round(med(p99Of, 'traced'), 2),
+  tracing_cpu_us_per_req: round(tracedCpu, 1),
+  tracing_export_bytes_per_req: round(sinkBytes / Math.max(1, tracedRequests)),
   cold_start_ms: inventory ? round(inventory.ms) : null,
   idle_rss_mb: inventory ? round(inventory.rss, 1) : null,
   bare_p99_ms: round(med(p99Of, 'bare'), 2),
@@ -200,4 +258,38 @@ function logLines(): string {
   const mb = statSync(logTo).size / 1024 ** 2;
   rmSync(logTo, { force: true });
   return `${lines} (${round(mb, 1)} MiB, file removed)`;
+}
+
+/**
+ * A trivial OTLP/HTTP sink for the traced server: reads each export, answers an empty (success)
+ * response, counts requests and bytes. It never decodes, so it costs the load generator little.
+ */
+async function startOtlpSink(): Promise<{
+  url: string;
+  bytes: () => number;
+  exports: () => number;
+  close: () => Promise<void>;
+}> {
+  let bytes = 0;
+  let exports = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bytes: () => bytes,
+    exports: () => exports,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,0 +1,4 @@
+import { runService } from '@outrig/core';
+import { createShopGateway } from './gateway.ts';
+
+await runService(() => createShopGateway());
