@@ -9,6 +9,8 @@
  * `DATABASE_URL`/`BUS_URL` set in the environment are passed through instead (real servers).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type EmbeddedPostgresServer,
@@ -26,7 +28,7 @@ let stopping = false;
 function formatLine(name: string, line: string): string {
   try {
     const entry = JSON.parse(line) as Record<string, unknown>;
-    const { level, time, msg, service: _s, requestId, ...rest } = entry;
+    const { level, time, msg, service: _s, requestId, trace_id: _t, span_id: _sp, ...rest } = entry;
     const extras = Object.entries(rest)
       .filter(([k]) => !['pid', 'hostname'].includes(k))
       .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
@@ -39,27 +41,76 @@ function formatLine(name: string, line: string): string {
 }
 
 let embedded: EmbeddedPostgresServer | undefined;
+/** Root of the system's local state: embedded PostgreSQL data, the local: registry. */
+const home = resolve(process.env.OUTRIG_HOME ?? root);
 
 /** DATABASE_URL and BUS_URL per service: the environment's, or the embedded server's. */
 async function databaseEnv(): Promise<(spec: ServiceSpec) => Promise<Record<string, string>>> {
   if (process.env.DATABASE_URL) return async () => ({});
-  const home = process.env.OUTRIG_HOME ?? root;
-  const dataDir = `${home.replace(/\/$/, '')}/.outrig/postgres`;
+  const dataDir = `${home}/.outrig/postgres`;
   console.log(`Starting embedded PostgreSQL (data in ${dataDir}) …`);
   embedded = await ensureEmbeddedPostgres({ dataDir, port: Number(process.env.OUTRIG_PG_PORT ?? 5488) });
   const server = embedded;
   const bus = process.env.BUS_URL ?? (await ensureDatabase(server.adminUrl, 'outrig_bus')).url;
-  return async (spec) => ({
-    DATABASE_URL: (await ensureDatabase(server.adminUrl, serviceDatabaseName(spec.name))).url,
-    BUS_URL: bus,
-  });
+  return async (spec): Promise<Record<string, string>> =>
+    spec.database === false
+      ? {}
+      : {
+          DATABASE_URL: (await ensureDatabase(server.adminUrl, serviceDatabaseName(spec.name))).url,
+          BUS_URL: bus,
+        };
+}
+
+/**
+ * Auth (examples/shop/services/auth-service/README.md): every service verifies auth-service's
+ * tokens (JWT_*); each gets a client id/secret for the client-credentials grant, generated per
+ * run; on embedded defaults (development only) an admin is seeded from SHOP_ADMIN_EMAIL/PASSWORD.
+ */
+const authUrl = `http://127.0.0.1:${process.env.AUTH_SERVICE_PORT ?? 8001}`;
+const clientSecrets = new Map(
+  services
+    .filter((s) => s.name !== 'auth-service')
+    .map((s) => [s.name, randomBytes(24).toString('base64url')]),
+);
+const devAdmin =
+  !process.env.DATABASE_URL && !process.env.SHOP_ADMIN_EMAIL && !process.env.SHOP_ADMIN_PASSWORD;
+if (devAdmin) {
+  console.log(
+    'Seeding the development admin admin@shop.local (password: see the auth-service README; development only)',
+  );
+}
+function authEnv(spec: ServiceSpec): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    JWT_ISSUER: process.env.JWT_ISSUER ?? authUrl,
+    JWT_AUDIENCE: process.env.JWT_AUDIENCE ?? 'outrig-shop',
+  };
+  if (spec.name === 'auth-service') {
+    env.AUTH_CLIENTS =
+      process.env.AUTH_CLIENTS ?? [...clientSecrets].map(([id, secret]) => `${id}:${secret}`).join(',');
+    env.SHOP_ADMIN_EMAIL = process.env.SHOP_ADMIN_EMAIL ?? (devAdmin ? 'admin@shop.local' : undefined);
+    env.SHOP_ADMIN_PASSWORD =
+      process.env.SHOP_ADMIN_PASSWORD ?? (devAdmin ? 'shop-admin-dev-password' : undefined);
+  } else {
+    env.JWT_JWKS_URL = process.env.JWT_JWKS_URL ?? `${authUrl}/.well-known/jwks.json`;
+    env.AUTH_TOKEN_URL = `${authUrl}/api/v1/auth/token`;
+    env.AUTH_CLIENT_ID = spec.name;
+    env.AUTH_CLIENT_SECRET = clientSecrets.get(spec.name);
+  }
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 function launch(spec: ServiceSpec, extraEnv: Record<string, string>): { exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  // Tracing starts before the service's own modules (OTEL_* configure export; see the observability guide).
+  const child = spawn(process.execPath, ['--import', '@outrig/core/telemetry', 'src/main.ts'], {
     cwd: `${root}services/${spec.dir}`,
     env: {
       ...process.env,
+      ...authEnv(spec),
+      // One OUTRIG_HOME for all: the local: registry (<home>/.outrig/registry) is shared, so the
+      // gateway and the service clients find every instance.
+      OUTRIG_HOME: home,
+      // Services believe the gateway's X-Forwarded-For (client IPs for per-IP rate limits, logs).
+      ...(spec.name === 'gateway' ? {} : { TRUST_PROXY: process.env.TRUST_PROXY ?? '127.0.0.1' }),
       ...extraEnv,
       SERVICE_NAME: spec.name,
       SERVICE_PORT: process.env[`${envName(spec.name)}_PORT`] ?? String(spec.port),
@@ -174,6 +225,11 @@ try {
     const url = `http://127.0.0.1:${process.env[`${envName(spec.name)}_PORT`] ?? spec.port}`;
     const pid = String(children.get(spec.name)?.pid ?? '');
     console.log(`  ${spec.name.padEnd(20)} ${pid.padEnd(8)} ${url.padEnd(26)} ${url}/docs  ${url}/metrics`);
+  }
+  const gateway = services.find((s) => s.name === 'gateway');
+  if (gateway) {
+    const port = process.env[`${envName(gateway.name)}_PORT`] ?? gateway.port;
+    console.log(`\nThe whole API is reachable through the gateway: http://127.0.0.1:${port}/api/…`);
   }
   console.log('\nPress Ctrl-C to stop. A service that exits is restarted.\n');
   for (const { spec, exited, env } of launched) supervise(spec, exited, env, 0);

@@ -1,0 +1,4 @@
+import { runService } from '@outrig/core';
+import { createAuthService } from './service.ts';
+
+await runService(() => createAuthService());
