@@ -32,25 +32,32 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 let launcher: ChildProcess;
 let output = '';
 let home: string;
-const ports = { inventory: 0, notification: 0, pg: 0 };
+const ports = { auth: 0, inventory: 0, notification: 0, gateway: 0, pg: 0 };
+/** The development admin `npm start` seeds on embedded defaults (auth-service README). */
+let adminToken = '';
 
 beforeAll(async () => {
   // The embedded server runs as the `postgres` OS user when we are root: its folder must be traversable.
   home = mkdtempSync(join(tmpdir(), 'outrig-shop-'));
   chmodSync(home, 0o755);
+  ports.auth = await freePort();
   ports.inventory = await freePort();
   ports.notification = await freePort();
+  ports.gateway = await freePort();
   ports.pg = await freePort();
   const env: Record<string, string | undefined> = {
     ...process.env,
     OUTRIG_HOME: home,
     OUTRIG_PG_PORT: String(ports.pg),
+    AUTH_SERVICE_PORT: String(ports.auth),
     INVENTORY_SERVICE_PORT: String(ports.inventory),
     NOTIFICATION_SERVICE_PORT: String(ports.notification),
+    GATEWAY_PORT: String(ports.gateway),
     LOG_LEVEL: 'warn',
   };
-  delete env.DATABASE_URL;
-  delete env.BUS_URL;
+  for (const name of Object.keys(env)) {
+    if (/^(DATABASE_URL|BUS_URL|REGISTRY_URL|JWT_|AUTH_CLIENT|SHOP_ADMIN_)/.test(name)) delete env[name];
+  }
   launcher = spawn(process.execPath, [START], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   launcher.stdout!.on('data', (d) => (output += d));
   launcher.stderr!.on('data', (d) => (output += d));
@@ -59,6 +66,14 @@ beforeAll(async () => {
     async () => (output.includes('Outrig shop is running') ? true : undefined),
     90_000,
   );
+  // Writes need an admin: log in as the seeded development admin, as the README shows.
+  const login = await fetch(`http://127.0.0.1:${ports.auth}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@shop.local', password: 'shop-admin-dev-password' }),
+  });
+  expect(login.status).toBe(200);
+  adminToken = ((await login.json()) as { data: { accessToken: string } }).data.accessToken;
 }, 120_000);
 
 afterAll(async () => {
@@ -71,15 +86,18 @@ afterAll(async () => {
 }, 60_000);
 
 const inventory = () => `http://127.0.0.1:${ports.inventory}`;
-const notifications = async (): Promise<{ eventId: string; type: string; subject: string }[]> => {
-  const res = await fetch(`http://127.0.0.1:${ports.notification}/api/v1/notifications?limit=500`);
-  return ((await res.json()) as { data: { eventId: string; type: string; subject: string }[] }).data;
+type Listed = { eventId: string; type: string; subject: string; tenant: string };
+const notifications = async (): Promise<Listed[]> => {
+  const res = await fetch(`http://127.0.0.1:${ports.notification}/api/v1/notifications?limit=500`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  return ((await res.json()) as { data: Listed[] }).data;
 };
 
 async function createProduct(n: number): Promise<string> {
   const res = await fetch(`${inventory()}/api/v2/products`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
     body: JSON.stringify({
       name: `Product ${n}`,
       sku: `SKU-${n}`,
@@ -109,6 +127,8 @@ describe('the shop on embedded defaults (npm start)', () => {
     );
     console.log(`notification visible ${Date.now() - started} ms after the POST`);
     expect(found.subject).toBe(id);
+    // The admin's product, and so its notification, is in the admin's tenant.
+    expect(found.tenant).toBe('default');
   });
 
   it('events created while notification-service is down are notified exactly once after it comes back', async () => {

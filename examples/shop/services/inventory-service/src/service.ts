@@ -6,6 +6,7 @@ import {
   type Service,
 } from '@outrig/core';
 import { connectDatabase, databaseConfig } from '@outrig/db';
+import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
 import { connectMessaging, messagingConfig } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { inventoryMigrations } from './migrations.ts';
@@ -22,14 +23,16 @@ export interface InventoryServiceOptions extends Pick<CreateServiceOptions, 'env
 
 /**
  * inventory-service: products with stock, in its own database; every change publishes a
- * `product.*` event through the outbox. v1 is deprecated in favour of v2.
+ * `product.*` event through the outbox. v1 is deprecated in favour of v2. Products belong to a
+ * tenant: reads are public (per tenant), writes need the `admin` role, so the service verifies
+ * tokens and needs `JWT_JWKS_URL`, `JWT_ISSUER` and `JWT_AUDIENCE` (README).
  */
 export async function createInventoryService(options: InventoryServiceOptions = {}): Promise<Service> {
   const service = createService({
     name: 'inventory-service',
     port: 8004,
     description: 'Products and stock',
-    config: { ...databaseConfig, ...messagingConfig },
+    config: { ...databaseConfig, ...messagingConfig, ...discoveryConfig },
     env: options.env,
     logStream: options.logStream,
   });
@@ -37,6 +40,8 @@ export async function createInventoryService(options: InventoryServiceOptions = 
   const products = new Products(repository);
   service.version(1, productRoutesV1(products), { deprecated: '2026-09-01', sunset: '2027-03-01' });
   service.version(2, productRoutesV2(products));
+  // Registers once listening (REGISTRY_URL, default local:) so the gateway and clients find it.
+  await connectDiscovery(service, discoveryOptions(service.config));
   return service;
 }
 

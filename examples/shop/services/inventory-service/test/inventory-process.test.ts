@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestIssuer, type TestIssuer } from '../../../test/support/tokens.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -22,8 +23,9 @@ function start(env: Record<string, string>): {
   exit: Promise<number | null>;
 } {
   let out = '';
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JWT_')));
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));
@@ -45,10 +47,15 @@ async function waitHealthy(port: number): Promise<void> {
 
 const hasPg = await serverAvailable('postgres');
 let db: TestDatabase;
+let issuer: TestIssuer;
 beforeAll(async () => {
+  issuer = await startTestIssuer();
   if (hasPg) db = await createTestDatabase('inventory_process');
 });
-afterAll(() => db?.drop());
+afterAll(async () => {
+  await db?.drop();
+  await issuer?.close();
+});
 
 describe('inventory-service as a process', () => {
   it('exits 78 naming SERVICE_PORT when it is not a port', async () => {
@@ -63,6 +70,12 @@ describe('inventory-service as a process', () => {
     expect(p.output()).toContain('LOG_LEVEL="loud" is invalid');
   });
 
+  it.skipIf(!hasPg)('exits 78 naming JWT_JWKS_URL when it is unset: its writes need tokens', async () => {
+    const p = start({ SERVICE_PORT: '0', DATABASE_URL: db.url, BUS_URL: 'memory:' });
+    expect(await p.exit).toBe(78);
+    expect(p.output()).toContain('JWT_JWKS_URL is required');
+  });
+
   it.skipIf(!hasPg)(
     'serves over real HTTP and, on SIGTERM, finishes a slow request then exits 0',
     async () => {
@@ -72,8 +85,10 @@ describe('inventory-service as a process', () => {
         LOG_LEVEL: 'info',
         DATABASE_URL: db.url,
         BUS_URL: 'memory:',
+        ...issuer.env,
       });
       await waitHealthy(port);
+      const admin = bearer(await issuer.admin());
 
       const live = await fetch(`http://127.0.0.1:${port}/api/v2/products`, {
         headers: { 'x-request-id': 'real-1' },
@@ -95,7 +110,11 @@ describe('inventory-service as a process', () => {
             port,
             method: 'POST',
             path: '/api/v2/products',
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              ...admin,
+            },
           },
           (res) => {
             let data = '';

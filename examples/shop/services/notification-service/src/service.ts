@@ -1,5 +1,6 @@
 import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
 import { connectDatabase, databaseConfig } from '@outrig/db';
+import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
 import { connectMessaging, messagingConfig } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { notificationMigrations } from './migrations.ts';
@@ -11,7 +12,9 @@ export const NOTIFIED_TOPICS = ['product.events'];
 
 /**
  * notification-service: consumes events idempotently (inbox) and stores one notification per
- * event in its own database; lists them at `GET /api/v1/notifications`.
+ * event in its own database, in the event's tenant; lists them at `GET /api/v1/notifications`
+ * to callers with a token (their tenant's only). Needs `JWT_JWKS_URL`, `JWT_ISSUER` and
+ * `JWT_AUDIENCE` (README).
  */
 export async function createNotificationService(
   options: Pick<CreateServiceOptions, 'env' | 'logStream'> = {},
@@ -20,7 +23,7 @@ export async function createNotificationService(
     name: 'notification-service',
     port: 8006,
     description: 'Notifications for every event',
-    config: { ...databaseConfig, ...messagingConfig },
+    config: { ...databaseConfig, ...messagingConfig, ...discoveryConfig },
     env: options.env,
     logStream: options.logStream,
   });
@@ -40,5 +43,7 @@ export async function createNotificationService(
   const notifications = createNotificationRepository(drizzle({ client: db.pool }));
   await bus.subscribe(NOTIFIED_TOPICS, async (event, { tx }) => notifications.record(tx, event));
   service.version(1, notificationRoutesV1(notifications));
+  // Registers once listening (REGISTRY_URL, default local:) so the gateway and clients find it.
+  await connectDiscovery(service, discoveryOptions(config));
   return service;
 }

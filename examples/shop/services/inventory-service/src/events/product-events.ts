@@ -1,8 +1,17 @@
 import { Type } from '@outrig/core';
 import { defineEvent } from '@outrig/messaging';
 
+/**
+ * The product's tenant. Optional in the schema only because events written before tenants
+ * existed lack it (consumers read those as tenant `default`); inventory-service always sets it.
+ */
+const Tenant = Type.Optional(
+  Type.String({ minLength: 1, description: 'Tenant the product belongs to (absent: `default`)' }),
+);
+
 const ProductData = Type.Object({
   id: Type.String({ format: 'uuid' }),
+  tenant: Tenant,
   name: Type.String(),
   sku: Type.Union([Type.String(), Type.Null()]),
   stock: Type.Integer({ minimum: 0 }),
@@ -23,6 +32,7 @@ export const ProductStockAdjusted = defineEvent({
   aggregateType: 'product',
   schema: Type.Object({
     id: Type.String({ format: 'uuid' }),
+    tenant: Tenant,
     delta: Type.Integer(),
     stock: Type.Integer({ minimum: 0 }),
   }),

@@ -8,6 +8,8 @@ import {
   type ProductV2 as ProductV2Type,
   StockAdjustment,
 } from '../schemas/product.ts';
+import { CatalogueQuery, catalogueTenant, writeTenant } from '../tenants.ts';
+import { adminWrite, productLocation, publicRead } from './access.ts';
 
 const toV2 = (p: Product): ProductV2Type => ({
   id: p.id,
@@ -17,39 +19,59 @@ const toV2 = (p: Product): ProductV2Type => ({
   price: p.price,
 });
 
-/** API v2 (current): products with SKU and price in minor units. */
+/** API v2 (current): products with SKU and price in minor units. Public reads, admin writes, per tenant. */
 export function productRoutesV2(products: Products) {
   return (api: ServiceApp) => {
     api.get(
       '/products',
-      { schema: { summary: 'List products', response: { 200: Type.Array(ProductV2) } } },
-      async () => (await products.list()).map(toV2),
+      {
+        config: publicRead(),
+        schema: {
+          summary: "List a tenant's products",
+          querystring: CatalogueQuery,
+          response: { 200: Type.Array(ProductV2) },
+        },
+      },
+      async (request) => (await products.list(catalogueTenant(request))).map(toV2),
     );
     api.get(
       '/products/:id',
-      { schema: { summary: 'Get a product', params: ProductId, response: { 200: ProductV2 } } },
-      async (request) => toV2(await products.get(request.params.id)),
+      {
+        config: publicRead(),
+        schema: {
+          summary: 'Get a product of a tenant',
+          params: ProductId,
+          querystring: CatalogueQuery,
+          response: { 200: ProductV2 },
+        },
+      },
+      async (request) => toV2(await products.get(catalogueTenant(request), request.params.id)),
     );
     api.post(
       '/products',
-      { schema: { summary: 'Create a product', body: CreateProductV2, response: { 201: ProductV2 } } },
+      {
+        config: adminWrite(),
+        schema: { summary: 'Create a product (admin)', body: CreateProductV2, response: { 201: ProductV2 } },
+      },
       async (request, reply) => {
-        const product = await products.create(request.body);
-        reply.code(201).header('location', `/api/v2/products/${product.id}`);
+        const product = await products.create(writeTenant(request), request.body);
+        reply.code(201).header('location', productLocation(2, product));
         return toV2(product);
       },
     );
     api.post(
       '/products/:id/stock-adjustments',
       {
+        config: adminWrite(),
         schema: {
-          summary: 'Add to (or take from) stock',
+          summary: 'Add to (or take from) stock (admin)',
           params: ProductId,
           body: StockAdjustment,
           response: { 200: ProductV2 },
         },
       },
-      async (request) => toV2(await products.adjustStock(request.params.id, request.body.delta)),
+      async (request) =>
+        toV2(await products.adjustStock(writeTenant(request), request.params.id, request.body.delta)),
     );
   };
 }

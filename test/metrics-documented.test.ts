@@ -1,0 +1,138 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Service } from '@outrig/core';
+import { createGateway } from '@outrig/gateway';
+import { binaryAvailable, createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryService } from '../examples/shop/services/inventory-service/src/service.ts';
+import { createNotificationService } from '../examples/shop/services/notification-service/src/service.ts';
+import { bearer, startTestIssuer, type TestIssuer } from '../examples/shop/test/support/tokens.ts';
+
+// docs/metrics.md against what a fully wired service really serves: inventory-service (database,
+// outbox relay) and notification-service (database, relay, a consumer, one service-client call)
+// on the postgres bus, and a gateway in front of inventory-service.
+
+const root = join(import.meta.dirname, '..');
+/** Prom-client's default process metrics: documented as a group; only stale entries fail. */
+const PROCESS = /^(process|nodejs)_/;
+/** Series Prometheus adds itself: documented, never served by a service. */
+const FROM_PROMETHEUS = new Set(['up']);
+
+/** `name → type` of every row `| \`name\` | type |` in docs/metrics.md. */
+function documented(): Map<string, string> {
+  const doc = readFileSync(join(root, 'docs', 'metrics.md'), 'utf8');
+  const rows = doc.matchAll(/^\| `([a-z_:][a-z0-9_:]*)` \| (counter|gauge|histogram|summary) \|/gm);
+  return new Map([...rows].map((m) => [m[1]!, m[2]!]));
+}
+
+/** `name → type` of every `# TYPE` line of a scrape. */
+function families(text: string): Map<string, string> {
+  return new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+const hasPg = await serverAvailable('postgres');
+const hasPromtool = binaryAvailable('promtool');
+const dbs: TestDatabase[] = [];
+const services: Service[] = [];
+const scrapes = new Map<string, string>();
+/** The services verify tokens: the product POST needs an admin, the notification list a user. */
+let issuer: TestIssuer | undefined;
+
+beforeAll(async () => {
+  if (!hasPg) return;
+  const [inventoryDb, notificationDb, bus] = await Promise.all(
+    ['metrics_inventory', 'metrics_notification', 'metrics_bus'].map((p) => createTestDatabase(p)),
+  );
+  dbs.push(inventoryDb!, notificationDb!, bus!);
+  issuer = await startTestIssuer();
+  const env = (db: TestDatabase) => ({
+    ...issuer!.env,
+    DATABASE_URL: db.url,
+    BUS_URL: bus!.url,
+    LOG_LEVEL: 'warn',
+    OUTBOX_PROCESSING_INTERVAL: '100',
+  });
+  const inventory = await createInventoryService({ env: { ...env(inventoryDb!), SERVICE_PORT: '0' } });
+  services.push(inventory);
+  const inventoryUrl = await inventory.start({ signals: false });
+  const notification = await createNotificationService({
+    env: { ...env(notificationDb!), INVENTORY_SERVICE_URL: inventoryUrl },
+  });
+  services.push(notification);
+  // One service-to-service call, so that the client families exist too.
+  await notification.client('inventory-service').get('/api/v2/products');
+  // And one call through a gateway, for the gateway_upstream_* families.
+  const gateway = await createGateway({
+    routes: [{ path: '/api/*/products', service: 'inventory-service', auth: 'optional' }],
+    env: {
+      ...issuer.env,
+      LOG_LEVEL: 'warn',
+      SERVICE_PORT: '0',
+      REGISTRY_URL: `static:inventory-service=${inventoryUrl}`,
+    },
+  });
+  services.push(gateway);
+  expect((await gateway.app.inject({ url: '/api/v2/products' })).statusCode).toBe(200);
+
+  // One event end to end, so that labelled families (by type, outcome, route) have series too.
+  const created = await inventory.app.inject({
+    method: 'POST',
+    url: '/api/v2/products',
+    payload: { name: 'Pen', sku: 'PEN-1', stock: 5, price: { amount: 199, currency: 'EUR' } },
+    headers: bearer(await issuer.admin()),
+  });
+  expect(created.statusCode).toBe(201);
+  const reader = bearer(await issuer.user('default'));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await notification.app.inject({ url: '/api/v1/notifications', headers: reader });
+    if ((res.json() as { data: unknown[] }).data.length > 0) break;
+    if (Date.now() > deadline) throw new Error('the product.created notification never arrived');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  for (const service of services) {
+    scrapes.set(service.name, (await service.app.inject({ url: '/metrics' })).body);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const service of services.reverse()) await service.stop();
+  await Promise.all(dbs.map((db) => db.drop()));
+  await issuer?.close();
+}, 60_000);
+
+describe.skipIf(!hasPg)('docs/metrics.md', () => {
+  it('lists every metric family a fully wired service serves, with its type', () => {
+    const doc = documented();
+    const served = new Map<string, string>();
+    for (const text of scrapes.values()) for (const [name, type] of families(text)) served.set(name, type);
+    // The wiring really happened: relay, consumer and handler series are there.
+    expect(scrapes.get('notification-service')).toMatch(
+      /events_consumed_total\{type="product\.created",outcome="handled",service="notification-service"\} 1/,
+    );
+    expect(scrapes.get('inventory-service')).toMatch(
+      /outbox_published_total\{service="inventory-service"\} 1/,
+    );
+
+    const kit = [...served].filter(([name]) => !PROCESS.test(name));
+    expect(kit.length).toBeGreaterThan(10);
+    const missing = kit.filter(([name]) => !doc.has(name)).map(([name, type]) => `${name} (${type})`);
+    expect(missing, 'metric families served but not in docs/metrics.md').toEqual([]);
+    const wrongType = kit
+      .filter(([name, type]) => doc.get(name) !== type)
+      .map(([name, type]) => `${name}: served as ${type}, documented as ${doc.get(name)}`);
+    expect(wrongType).toEqual([]);
+    const stale = [...doc.keys()].filter((name) => !served.has(name) && !FROM_PROMETHEUS.has(name));
+    expect(stale, 'metrics in docs/metrics.md that no service serves').toEqual([]);
+  });
+
+  it.skipIf(!hasPromtool)('passes promtool check metrics (Prometheus naming conventions)', () => {
+    expect(scrapes.size).toBe(3);
+    for (const [name, text] of scrapes) {
+      const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(`${result.stdout}${result.stderr}`, `${name}: promtool check metrics`).toBe('');
+      expect(result.status).toBe(0);
+    }
+  });
+});
