@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's quick start, as a user runs it: the launcher (`npm start` = this file) with the
-// embedded PostgreSQL server and the postgres transport — no servers configured.
+// embedded PostgreSQL server and the postgres transport — no servers configured — reached
+// through the gateway only, and the README's walkthrough run as written.
 const START = fileURLToPath(new URL('../start.ts', import.meta.url));
 
 function freePort(): Promise<number> {
@@ -67,7 +68,7 @@ beforeAll(async () => {
     90_000,
   );
   // Writes need an admin: log in as the seeded development admin, as the README shows.
-  const login = await fetch(`http://127.0.0.1:${ports.auth}/api/v1/auth/login`, {
+  const login = await fetch(`${gateway()}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: 'admin@shop.local', password: 'shop-admin-dev-password' }),
@@ -85,17 +86,18 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 }, 60_000);
 
-const inventory = () => `http://127.0.0.1:${ports.inventory}`;
+/** Everything goes through the gateway, as the README says. */
+const gateway = () => `http://127.0.0.1:${ports.gateway}`;
 type Listed = { eventId: string; type: string; subject: string; tenant: string };
 const notifications = async (): Promise<Listed[]> => {
-  const res = await fetch(`http://127.0.0.1:${ports.notification}/api/v1/notifications?limit=500`, {
+  const res = await fetch(`${gateway()}/api/v1/notifications?limit=500`, {
     headers: { authorization: `Bearer ${adminToken}` },
   });
   return ((await res.json()) as { data: Listed[] }).data;
 };
 
 async function createProduct(n: number): Promise<string> {
-  const res = await fetch(`${inventory()}/api/v2/products`, {
+  const res = await fetch(`${gateway()}/api/v2/products`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
     body: JSON.stringify({
@@ -129,6 +131,33 @@ describe('the shop on embedded defaults (npm start)', () => {
     expect(found.subject).toBe(id);
     // The admin's product, and so its notification, is in the admin's tenant.
     expect(found.tenant).toBe('default');
+  });
+
+  it("runs the README's walkthrough as written, through the gateway only", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const from = readme.indexOf('Try it, through the gateway only');
+    const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(from))?.[1];
+    expect(block).toBeDefined();
+    const script = block!
+      .replaceAll('127.0.0.1:10000', `127.0.0.1:${ports.gateway}`)
+      .replaceAll('127.0.0.1:8004', `127.0.0.1:${ports.inventory}`);
+    const run = spawnSync('bash', ['-e', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    // created as admin, then read back anonymously
+    const created = JSON.parse(lines[0]!) as { data: { name: string; sku: string } };
+    expect(created.data).toMatchObject({ name: 'Pen', sku: 'PEN-1' });
+    const listed = JSON.parse(lines[1]!) as { data: { sku: string }[] };
+    expect(listed.data.map((p) => p.sku)).toContain('PEN-1');
+    expect(run.stdout).toMatch(/^deprecation: /m);
+    expect(run.stdout).toMatch(/^location: \/api\/v2\/products/m);
+    // the notification reached the admin's tenant; the new user's tenant sees none of it
+    expect(run.stdout).toMatch(/"type":"product.created","subject":"[^"]+"/);
+    expect(run.stdout).toContain('"email":"ada@example.com"');
+    expect(run.stdout).toMatch(/^\{"data":\[\],/m);
+    expect(run.stdout).toContain('"code":"FORBIDDEN"');
+    expect(run.stdout).toContain('"code":"UNAUTHENTICATED"');
+    expect(run.stdout).toMatch(/^outbox_published_total\{service="inventory-service"\} [1-9]/m);
   });
 
   it('events created while notification-service is down are notified exactly once after it comes back', async () => {

@@ -1,3 +1,4 @@
+import { createService } from '@outrig/core';
 import { isOutrigError } from '@outrig/core/errors';
 import { type EtcdServer, etcdInstalled, startEtcd } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +51,49 @@ describe.skipIf(!installed)('etcd registry: tiny-service processes against a rea
     );
     expect((await registry.list('tiny-service')).map((i) => i.id)).toEqual([ib.id]);
     stop();
+  });
+
+  it("a caller's service client stops sending to a SIGKILLed instance", async () => {
+    const env = { REGISTRY_URL: etcd.registryUrl, REGISTRY_TTL_S: '2', SERVICE_NAME: 'tiny-called' };
+    const a = startTinyService(env);
+    const b = startTinyService(env);
+    children.push(a, b);
+    const [ia] = await Promise.all([a.registered, b.registered]);
+    const caller = createService({
+      name: 'caller',
+      env: { LOG_LEVEL: 'silent', CLIENT_RETRY_DELAY_MS: '1' },
+    });
+    caller.useInstances(registry);
+    const client = caller.client('tiny-called');
+    const whoami = async () => ((await client.get('/api/v1/whoami')) as { pid: number }).pid;
+    const retries = async () =>
+      Number(/^client_retries_total\{[^}]*\} (\d+)$/m.exec(await caller.metrics.render())?.[1] ?? 0);
+    try {
+      await waitFor('both instances answering', async () => {
+        const pids = new Set<number>();
+        for (let i = 0; i < 6; i++) pids.add(await whoami());
+        return pids.size === 2;
+      });
+      a.child.kill('SIGKILL');
+      await a.exited;
+      // Right after the kill: every call still succeeds, on the survivor (a refused connection
+      // is retried on another instance, and the dead one is ejected).
+      for (let i = 0; i < 10; i++) expect(await whoami()).toBe(b.child.pid);
+      // Once its lease expired the registry no longer lists it: no call even tries it.
+      await waitFor(
+        'the killed instance gone',
+        async () => !(await registry.list('tiny-called')).some((i) => i.id === ia.id),
+        8000,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      const before = await retries();
+      for (let i = 0; i < 20; i++) expect(await whoami()).toBe(b.child.pid);
+      expect(await retries()).toBe(before);
+    } finally {
+      await caller.stop();
+      b.child.kill('SIGTERM');
+      await b.exited;
+    }
   });
 
   it('SIGTERM deregisters at once (the 30 s lease is revoked, not expired) and exits 0', async () => {
