@@ -63,7 +63,17 @@ async function inventoryColdStart(): Promise<StartFigures | undefined> {
   try {
     return await coldStart({
       script: join(root, 'examples/shop/services/inventory-service/src/main.ts'),
-      env: { LOG_LEVEL: 'info', DATABASE_URL: db.url, BUS_URL: bus.url },
+      env: {
+        LOG_LEVEL: 'info',
+        DATABASE_URL: db.url,
+        BUS_URL: bus.url,
+        // It verifies tokens (keys fetched on the first token, not at start) and registers
+        // itself; neither is part of what a cold start waits for.
+        JWT_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+        JWT_ISSUER: 'http://127.0.0.1:8001',
+        JWT_AUDIENCE: 'outrig-shop',
+        AUTO_REGISTER_SERVICE: 'false',
+      },
     });
   } finally {
     await db.drop();
