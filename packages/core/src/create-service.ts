@@ -7,6 +7,8 @@ import type { AuthOptions } from './auth/auth-options.ts';
 import { isKitRoute } from './auth/kit-routes.ts';
 import { BEARER_SECURITY_SCHEME } from './auth/route-access.ts';
 import { createServiceAuth } from './auth/service-auth.ts';
+import type { ServiceTokenSource } from './auth/service-token.ts';
+import { serviceTokenFrom } from './auth/service-token-config.ts';
 import { ClientHub } from './client/client-hub.ts';
 import type { ClientRouteMap } from './client/client-routes.ts';
 import type { InstanceSource } from './client/instance-source.ts';
@@ -102,6 +104,12 @@ export interface Service<C = CoreConfig> {
   readonly app: ServiceApp;
   readonly log: FastifyBaseLogger;
   readonly metrics: Metrics;
+  /**
+   * Service tokens (client-credentials grant) for calls this service makes in its own name,
+   * when `AUTH_TOKEN_URL`, `AUTH_CLIENT_ID` and `AUTH_CLIENT_SECRET` are set; the service
+   * client then sends one on every call not made for a caller with a token.
+   */
+  readonly serviceToken: ServiceTokenSource | undefined;
   /** Declares routes of API version `n` under `/api/v{n}`. */
   version(
     n: number,
@@ -191,7 +199,14 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ServiceApp;
   app.decorateRequest('principal', undefined);
 
-  const clients = new ClientHub({ config, env: options.env ?? process.env, metrics, log: app.log });
+  const serviceToken = serviceTokenFrom(config);
+  const clients = new ClientHub({
+    config,
+    env: options.env ?? process.env,
+    metrics,
+    log: app.log,
+    ...(serviceToken ? { defaultToken: () => serviceToken.token() } : {}),
+  });
   // Registered first, so it runs last: handlers draining at shutdown can still call other services.
   lifecycle.onClose('service clients', () => clients.close());
 
@@ -323,6 +338,7 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     app,
     log: app.log,
     metrics,
+    serviceToken,
     apiVersions: () => versions.list(),
     version(n, register, versionOptions) {
       versions.declare(n, versionOptions);

@@ -1,4 +1,4 @@
-import { bool, int } from '../config/config-key.ts';
+import { bool, int, str, url } from '../config/config-key.ts';
 
 /**
  * Config keys of the service client (`service.client(name)`), part of every service's config.
@@ -64,5 +64,21 @@ export const clientConfigSchema = {
     doc: 'How long a list of instances is cached when the source cannot be watched',
     default: 5_000,
     min: 0,
+  }),
+  authTokenUrl: url({
+    env: 'AUTH_TOKEN_URL',
+    doc: "The issuer's client-credentials endpoint: service tokens for calls this service makes in its own name",
+    optional: true,
+    schemes: ['http', 'https'],
+  }),
+  authClientId: str({
+    env: 'AUTH_CLIENT_ID',
+    doc: 'Client id for the client-credentials grant (with AUTH_TOKEN_URL and AUTH_CLIENT_SECRET)',
+    optional: true,
+  }),
+  authClientSecret: str({
+    env: 'AUTH_CLIENT_SECRET',
+    doc: 'Client secret for the client-credentials grant (never logged)',
+    optional: true,
   }),
 } as const;

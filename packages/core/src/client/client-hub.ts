@@ -14,6 +14,7 @@ import {
   type ServiceInstanceRef,
   urlVariableFor,
 } from './instance-source.ts';
+import type { TokenProvider } from './propagation.ts';
 import {
   type ClientOptions,
   type ClientSettings,
@@ -30,6 +31,8 @@ export interface ClientHubOptions {
   env: Readonly<Record<string, string | undefined>>;
   metrics: Metrics;
   log: FastifyBaseLogger;
+  /** Token for calls made in the service's own name (a service token source), unless a client sets one. */
+  defaultToken?: TokenProvider;
 }
 
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -67,7 +70,7 @@ export class ClientHub {
       retries: options.retries ?? config.clientRetries,
       retryDelayMs: config.clientRetryDelayMs,
       retryMaxDelayMs: config.clientRetryMaxDelayMs,
-      token: options.token,
+      token: options.token ?? this.#options.defaultToken,
       headers: Object.fromEntries(
         Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
       ),
