@@ -103,12 +103,14 @@ export function countingClient(
 // @outrig/messaging and @outrig/messaging-postgres, falling back to a generic label if it changes).
 const KNOWN: readonly (readonly [RegExp, string])[] = [
   [/INSERT INTO outbox_aggregate AS a \(aggregate_type, aggregate_id, version\)\s+SELECT/, 'outbox write'],
+  [/claimed AS \(/, 'relay fetch+claim'],
   [/cand AS MATERIALIZED/, 'relay fetch'],
+  [/SELECT pg_notify\('outrig_outbox'/, 'outbox notify (after commit)'],
   [/attempts exhausted without an outcome/, 'relay claim'],
   [/r AS \(SELECT \* FROM unnest\(\$7::uuid\[\]/, 'relay mark'],
   [/INSERT INTO inbox/, 'inbox insert'],
   [/from \S+\.heads\s+where \(topic, partition\) in/, 'bus publish: lock heads'],
-  [/insert into \S+\.log/, 'bus publish: insert log + notify'],
+  [/insert into \S+\.log/, 'bus publish (heads + log + notify)'],
   [/set committed = greatest/, 'bus consume: commit offsets'],
   [/lateral|LATERAL/, 'bus consume: fetch'],
 ];

@@ -1,4 +1,5 @@
-import type { SqlTransaction } from '@outrig/db';
+import { createHash } from 'node:crypto';
+import type { SqlQueryable } from '@outrig/db';
 import type { OutgoingMessage, PublishResult } from '@outrig/messaging';
 import { PostgresBusErrors } from '../errors.ts';
 
@@ -81,65 +82,55 @@ function serialize(event: unknown): string | Error {
 }
 
 /**
- * Appends the messages to the log inside `tx`. Offsets come from the per-(topic, partition) head
- * row, locked here and held until commit: a later writer of that partition waits for this
- * transaction to end, so offsets become visible strictly in offset order with no gaps a reader
- * could skip. Heads are locked in sorted order so two batches never deadlock. A re-published
- * event id (per topic) is dropped by the unique index: that is the broker-side dedupe.
+ * Appends the messages to the log in ONE statement (one round trip; on a pool it is its own
+ * transaction, no BEGIN/COMMIT). Offsets come from the per-(topic, partition) head rows, locked
+ * in the statement (sorted, so two batches never deadlock) and held until it commits: a later
+ * writer of that partition waits for this one to end, so offsets become visible strictly in
+ * offset order with no gaps a reader could skip. A re-published event id (per topic) is dropped
+ * by the unique index: that is the broker-side dedupe. A missing head row fails the whole
+ * statement (its offset is null), so a batch is written entirely or not at all.
  */
 export async function writeMessages(
-  tx: SqlTransaction,
+  sql: SqlQueryable,
   schema: string,
   messages: readonly PreparedMessage[],
   notifyChannel: string | undefined,
 ): Promise<void> {
   if (messages.length === 0) return;
   const s = `"${schema}"`;
-  const pairs = new Map<string, { topic: string; partition: number; next: number }>();
-  for (const m of messages)
-    pairs.set(pairKey(m.topic, m.partition), { topic: m.topic, partition: m.partition, next: 0 });
-  const wanted = [...pairs.values()];
-  const locked = await tx.query<{ topic: string; partition: number; next_offset: string }>(
-    `select topic, partition, next_offset from ${s}.heads
-     where (topic, partition) in (select * from unnest($1::text[], $2::int[]))
-     order by topic, partition for update`,
-    [wanted.map((p) => p.topic), wanted.map((p) => p.partition)],
-  );
-  for (const row of locked.rows) {
-    const pair = pairs.get(pairKey(row.topic, row.partition));
-    if (pair) pair.next = Number(row.next_offset);
-  }
-  const offsets = messages.map((m) => {
-    const pair = pairs.get(pairKey(m.topic, m.partition));
-    if (!pair || pair.next === 0) throw new Error(`no head row for ${m.topic}/${m.partition}`);
-    return pair.next++;
-  });
   const topics = [...new Set(messages.map((m) => m.topic))];
-  await tx.query(
-    `with ins as (
+  await sql.query(
+    `with m as (
+       select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[])
+         with ordinality m(topic, partition, key, event_id, event, headers, ord)
+     ), locked as materialized (
+       select h.topic, h.partition, h.next_offset from ${s}.heads h
+       where (h.topic, h.partition) in (select topic, partition from m)
+       order by h.topic, h.partition for update
+     ), numbered as materialized (
+       select m.*, l.next_offset + row_number() over (partition by m.topic, m.partition order by m.ord) - 1 as "offset"
+       from m left join locked l on l.topic = m.topic and l.partition = m.partition
+     ), ins as (
        insert into ${s}.log (topic, partition, "offset", key, event_id, event, headers)
-       select * from unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $12::jsonb[])
+       select topic, partition, "offset", key, event_id, event, headers from numbered order by ord
        on conflict (topic, event_id) do nothing
      ), upd as (
-       update ${s}.heads h set next_offset = v.next
-       from unnest($7::text[], $8::int[], $9::bigint[]) v(topic, partition, next)
-       where h.topic = v.topic and h.partition = v.partition
+       update ${s}.heads h set next_offset = n.next
+       from (select topic, partition, max("offset") + 1 as next from numbered group by 1, 2) n
+       where h.topic = n.topic and h.partition = n.partition
      )
-     select case when $10::text is null then null else pg_notify($10::text, $11::text) end`,
+     select case when $7::text is null then null else pg_notify($7::text, $8::text) end`,
     [
       messages.map((m) => m.topic),
       messages.map((m) => m.partition),
-      offsets,
       messages.map((m) => m.key),
       messages.map((m) => m.eventId),
       messages.map((m) => m.json),
-      wanted.map((p) => p.topic),
-      wanted.map((p) => p.partition),
-      wanted.map((p) => p.next),
+      messages.map((m) => m.headers),
       notifyChannel ?? null,
       notifyPayload(topics),
-      messages.map((m) => m.headers),
     ],
+    { name: `outrig_bus_publish_v1_${createHash('md5').update(schema).digest('hex').slice(0, 12)}` },
   );
 }
 
@@ -147,8 +138,4 @@ export async function writeMessages(
 export function notifyPayload(topics: readonly string[]): string {
   const payload = topics.join(' ');
   return Buffer.byteLength(payload) > 7000 ? '*' : payload;
-}
-
-function pairKey(topic: string, partition: number): string {
-  return `${partition}:${topic}`;
 }

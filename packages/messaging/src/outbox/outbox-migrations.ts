@@ -3,6 +3,12 @@ import type { MigrationSet } from '@outrig/db';
 /** The NOTIFY channel the outbox signals on after a transaction inserts rows (a hint only). */
 export const OUTBOX_CHANNEL = 'outrig_outbox';
 
+/**
+ * Transaction-local setting that, set to `'off'`, keeps the `outbox_notify` trigger from notifying
+ * in this transaction (the unit of work notifies after its commit instead).
+ */
+export const OUTBOX_NOTIFY_SETTING = 'outrig.outbox_notify';
+
 /** Partitions the outbox is split into for relay leases, unless changed in `outbox_settings`. */
 export const DEFAULT_OUTBOX_PARTITIONS = 64;
 
@@ -149,6 +155,22 @@ END
 $$;
 `;
 
+// The trigger's NOTIFY takes PostgreSQL's cluster-wide notify lock inside every producing
+// commit. A unit of work the kit commits itself turns it off for its own transaction
+// (`outrig.outbox_notify = 'off'`, transaction-local, set inside its write statement) and sends
+// one coalesced NOTIFY after commit instead (see commit-notify.ts). Every other insert (joined
+// transactions the caller commits, capture triggers outside a unit of work) still notifies here.
+const notifySetting = `
+CREATE OR REPLACE FUNCTION outrig_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('${OUTBOX_NOTIFY_SETTING}', true) IS DISTINCT FROM 'off' THEN
+    PERFORM pg_notify('${OUTBOX_CHANNEL}', '');
+  END IF;
+  RETURN NULL;
+END
+$$;
+`;
+
 /**
  * The outbox schema, as a migration set for `@outrig/db`'s `migrate()`: tables `outbox`,
  * `outbox_aggregate` (versions), `outbox_lease` and `outbox_relay` (relay coordination),
@@ -164,5 +186,6 @@ export const outboxMigrations: MigrationSet = {
   migrations: [
     { id: '0001_outbox', sql: schema },
     { id: '0002_outbox_capture', sql: capture },
+    { id: '0003_outbox_notify_setting', sql: notifySetting },
   ],
 };

@@ -2,6 +2,7 @@ import type { SqlTransaction } from '@outrig/db';
 import { type CloudEvent, defaultTopic } from '../cloud-event.ts';
 import { MessagingErrors } from '../errors.ts';
 import { inOutboxWriteSpan } from '../tracing/outbox-write-span.ts';
+import { OUTBOX_NOTIFY_SETTING } from './outbox-migrations.ts';
 import { activeTraceContext } from './trace-context.ts';
 
 /** An event to write, with the topic it goes to when not `<aggregatetype>.events`. */
@@ -23,8 +24,9 @@ WITH c AS (
   SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::jsonb[],
                        $10::text[], $11::text[], $12::text[])
     WITH ORDINALITY AS u(id, topic, agg_type, agg_id, rank, event, tp, ts, bg, ord)
-), s AS (
-  SELECT partitions FROM outbox_settings
+), s AS MATERIALIZED (
+  -- $13: 'off' when the kit commits this transaction itself and notifies after commit.
+  SELECT partitions, set_config('${OUTBOX_NOTIFY_SETTING}', $13::text, true) AS notify FROM outbox_settings
 )
 INSERT INTO outbox (id, topic, partition_key, partition, aggregate_type, aggregate_id, aggregate_version,
                     event, traceparent, tracestate, baggage)
@@ -51,6 +53,18 @@ RETURNING id::text AS id, aggregate_version AS version
 export async function writeOutbox(
   tx: SqlTransaction,
   entries: OutboxEntry | readonly OutboxEntry[],
+): Promise<CloudEvent[]> {
+  return writeOutboxRows(tx, entries, true);
+}
+
+/**
+ * {@link writeOutbox}, saying whether the `outbox_notify` trigger should NOTIFY at commit
+ * (`notify: false` only when the caller commits this transaction itself and notifies after).
+ */
+export async function writeOutboxRows(
+  tx: SqlTransaction,
+  entries: OutboxEntry | readonly OutboxEntry[],
+  notify: boolean,
 ): Promise<CloudEvent[]> {
   if (tx?.inTransaction !== true) throw MessagingErrors.OUTBOX_NOT_IN_TRANSACTION();
   const list = (Array.isArray(entries) ? entries : [entries]) as readonly OutboxEntry[];
@@ -90,6 +104,7 @@ export async function writeOutbox(
         stored.map((e) => e.traceparent ?? null),
         stored.map((e) => e.tracestate ?? null),
         stored.map((e) => e.baggage ?? null),
+        notify ? 'on' : 'off',
       ],
       WRITE_STATEMENT,
     );
@@ -100,7 +115,7 @@ export async function writeOutbox(
 
 // Prepared once per connection: the statement is long and planning it cost more database CPU
 // than executing it (bench:outbox diagnosis).
-const WRITE_STATEMENT = { name: 'outrig_outbox_write_v2' };
+const WRITE_STATEMENT = { name: 'outrig_outbox_write_v3' };
 
 function routeOf(event: CloudEvent): { type: string; id: string } {
   const unroutable = (reason: string) =>

@@ -4,8 +4,9 @@ import type { CloudEvent } from '../cloud-event.ts';
 import { MessagingErrors } from '../errors.ts';
 import { createEvent } from '../events/create-event.ts';
 import type { EventDefinition } from '../events/event-definition.ts';
+import { notifyOutboxCommit } from './commit-notify.ts';
 import { signalOutboxCommit } from './outbox-signal.ts';
-import { type OutboxEntry, writeOutbox } from './outbox-writer.ts';
+import { type OutboxEntry, writeOutboxRows } from './outbox-writer.ts';
 import { activeTraceContext } from './trace-context.ts';
 
 /** What {@link UnitOfWork.publish} takes; `source` comes from the outbox. */
@@ -53,8 +54,12 @@ export async function runUnitOfWork<T>(
   fn: (uow: UnitOfWork) => Promise<T>,
   options: UnitOfWorkOptions = {},
 ): Promise<T> {
-  // Joining a transaction the caller owns: we cannot know when it commits, NOTIFY/poll wake the relay.
+  // Joining a transaction the caller owns: we cannot know when it commits, so the trigger's NOTIFY
+  // (at that commit) and the poll wake the relays. Our own transaction: the write turns the
+  // trigger's NOTIFY off (it would take the cluster-wide notify lock inside the commit) and we
+  // notify after commit, coalesced.
   const joined = (sql as Partial<SqlTransaction>).inTransaction === true;
+  let wrote = false;
   const result = await sql.transaction(async (tx) => {
     await shareContextWithTriggers(tx, options);
     const queued: OutboxEntry[] = [];
@@ -79,13 +84,20 @@ export async function runUnitOfWork<T>(
     };
     try {
       const value = await fn(uow);
-      if (queued.length > 0) await writeOutbox(tx, queued);
+      if (queued.length > 0) {
+        await writeOutboxRows(tx, queued, joined);
+        wrote = true;
+      }
       return value;
     } finally {
       open = false;
     }
   });
-  if (!joined) signalOutboxCommit();
+  if (!joined) {
+    signalOutboxCommit();
+    // Rows captured by triggers (tables of outboxTriggerMigration) notified through the trigger.
+    if (wrote) notifyOutboxCommit(sql);
+  }
   return result;
 }
 

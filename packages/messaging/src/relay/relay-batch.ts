@@ -3,7 +3,7 @@ import { MessagingErrors } from '../errors.ts';
 import { startPublishSpans } from '../tracing/relay-publish-spans.ts';
 import type { OwnedLeases } from './relay-leases.ts';
 import type { ResolvedRelayOptions } from './relay-options.ts';
-import { claimBatch, fetchBatch, markBatch, type RelayRow, type RowOutcome } from './relay-sql.ts';
+import { type ClaimedRow, claimDue, markBatch, type RelayRow, type RowOutcome } from './relay-sql.ts';
 
 /** What one batch did, for the relay's counters. */
 export interface BatchReport {
@@ -22,31 +22,25 @@ export interface BatchReport {
 }
 
 /**
- * One relay cycle over the owned partitions: fetch → claim (count the attempt) → ONE pipelined
- * `broker.publish(batch)` → one fenced mark. No transaction spans the broker call.
+ * One relay cycle over the owned partitions: fetch + claim (count the attempt) in one statement →
+ * ONE pipelined `broker.publish(batch)` → one fenced mark. No transaction spans the broker call.
  */
 export async function relayBatch(options: ResolvedRelayOptions, leases: OwnedLeases): Promise<BatchReport> {
   const { sql, id: relayId, batchSize } = options;
   const config = { maxAttempts: options.maxAttempts, ...options.backoff };
-  const { rows, held } = await fetchBatch(sql, [...leases.keys()], batchSize, options.backoff.maxMs);
+  const { rows, held } = await claimDue(sql, relayId, leases, batchSize, config);
   if (rows.length === 0) {
     return { fetched: 0, held, published: 0, failed: 0, parked: 0, fenced: 0, oldestAgeMs: null };
   }
-  const claimed = await claimBatch(
-    sql,
-    relayId,
-    leases,
-    rows.map((r) => r.id),
-    config,
-  );
-  let parked = [...claimed.values()].filter((s) => s === 'parked').length;
+  const unclaimed = rows.filter((r) => r.state === undefined).length;
+  let parked = rows.filter((r) => r.state === 'parked').length;
 
   // Keep each aggregate's order: once one of its rows is not publishable, its later rows wait.
   const stopped = new Set<string>();
-  const toPublish: RelayRow[] = [];
+  const toPublish: ClaimedRow[] = [];
   const outcomes: { id: string; outcome: RowOutcome; error?: string }[] = [];
   for (const row of rows) {
-    const state = claimed.get(row.id);
+    const state = row.state;
     if (state === 'pending' && !stopped.has(row.aggregate)) toPublish.push(row);
     else {
       stopped.add(row.aggregate);
@@ -93,7 +87,7 @@ export async function relayBatch(options: ResolvedRelayOptions, leases: OwnedLea
     published,
     failed,
     parked,
-    fenced: rows.length - claimed.size + (outcomes.length - mark.marked),
+    fenced: unclaimed + (outcomes.length - mark.marked),
     oldestAgeMs: Math.max(...rows.map((r) => r.ageMs)),
   };
 }

@@ -36,37 +36,60 @@ const backoff = (attempts: string) =>
   `clock_timestamp() + least($5::float8, $4::float8 * power(2::float8, greatest(${attempts} - 1, 0)))
      * (0.5 + random() * 0.5) ${MS}`;
 
-/** One fetch: the rows to publish, and how many were held back behind an earlier version. */
-export interface FetchedBatch {
-  readonly rows: RelayRow[];
+/** One fetch-and-claim: the rows to publish, and how many were held back or fenced. */
+export interface ClaimedBatch {
+  /** The due rows not held back (seq order), each with what the claim did to it. */
+  readonly rows: ClaimedRow[];
+  /** Rows held back behind an earlier version that is parked or backing off. */
   readonly held: number;
 }
 
 /**
- * Flag mode, no cursor, so a late commit is never skipped. Takes the first `limit` due pending
+ * A fetched row and its claim: `pending` = attempt counted, publish it; `parked` = attempts used
+ * up; `undefined` = not claimed (its partition's lease moved on — fenced — or it left `pending`
+ * meanwhile): not ours to touch.
+ */
+export interface ClaimedRow extends RelayRow {
+  readonly state: 'pending' | 'parked' | undefined;
+}
+
+/**
+ * One statement, one round trip: fetch the due rows, hold back the blocked ones, and claim the
+ * rest (count the attempt), fenced by the lease epochs.
+ *
+ * Fetch — flag mode, no cursor, so a late commit is never skipped: the first `limit` due pending
  * rows of the owned partitions in seq order (= version order within an aggregate: versions are
  * assigned under the aggregate's lock, before the row's seq). A row with an earlier version of
  * its aggregate still parked or backing off is held back, and its next_attempt_at moved to when
  * that blocker may be retried, so held rows leave the front of the queue instead of clogging it
- * (a parked blocker: `heldMs` from now; redrive and skip release them at once).
+ * (a parked blocker: the backoff's `maxMs` from now; redrive and skip release them at once).
+ *
+ * Claim — counted before publishing (so a crash loop is visible and ends): attempts + 1 and
+ * next_attempt_at pushed out by the backoff (so the row is not due again while it is being
+ * published and marked). A row that already used every attempt without a recorded outcome (the
+ * relay died each time) is parked instead. Only rows of partitions whose lease row still has
+ * `owner = relayId AND epoch = ours` (locked FOR SHARE in the same statement) are claimed; rows of
+ * other partitions come back unclaimed and are left alone.
  */
-export async function fetchBatch(
+export async function claimDue(
   sql: SqlQueryable,
-  partitions: number[],
+  relayId: string,
+  leases: OwnedLeases,
   limit: number,
-  heldMs: number,
-): Promise<FetchedBatch> {
+  config: { maxAttempts: number; baseMs: number; maxMs: number },
+): Promise<ClaimedBatch> {
   const { rows } = await sql.query<Record<string, unknown>>(
-    `WITH t AS MATERIALIZED (SELECT clock_timestamp() AS now),
+    `WITH ${MINE},
+     t AS MATERIALIZED (SELECT clock_timestamp() AS now),
      cand AS MATERIALIZED (
        SELECT o.id, o.seq, o.topic, o.partition_key, o.partition, o.aggregate_type, o.aggregate_id,
               o.aggregate_version, o.event, o.created_at
          FROM outbox o
         WHERE o.state = 'pending' AND o.partition = ANY($1::int[]) AND o.next_attempt_at <= (SELECT now FROM t)
-        ORDER BY o.seq LIMIT $2),
+        ORDER BY o.seq LIMIT $7),
      blockers AS MATERIALIZED (
        SELECT b.aggregate_type, b.aggregate_id, min(b.aggregate_version) AS first,
-              max(CASE WHEN b.state = 'parked' THEN (SELECT now FROM t) + $3 ${MS} ELSE b.next_attempt_at END) AS until
+              max(CASE WHEN b.state = 'parked' THEN (SELECT now FROM t) + $5::float8 ${MS} ELSE b.next_attempt_at END) AS until
          FROM (SELECT aggregate_type, aggregate_id, max(aggregate_version) AS top FROM cand GROUP BY 1, 2) a
          JOIN outbox b ON b.aggregate_type = a.aggregate_type AND b.aggregate_id = a.aggregate_id
                       AND b.aggregate_version < a.top AND b.state IN ('pending', 'parked')
@@ -77,55 +100,42 @@ export async function fetchBatch(
          FROM cand c LEFT JOIN blockers bl USING (aggregate_type, aggregate_id)),
      held AS (
        UPDATE outbox o SET next_attempt_at = j.held_until FROM judged j
-        WHERE o.id = j.id AND j.held_until IS NOT NULL)
+        WHERE o.id = j.id AND j.held_until IS NOT NULL),
+     claimed AS (
+       UPDATE outbox o SET
+         state = CASE WHEN o.attempts >= $6 THEN 'parked' ELSE 'pending' END,
+         last_error = CASE WHEN o.attempts >= $6
+                      THEN coalesce(o.last_error, 'attempts exhausted without an outcome (relay crash loop?)')
+                      ELSE o.last_error END,
+         attempts = CASE WHEN o.attempts >= $6 THEN o.attempts ELSE o.attempts + 1 END,
+         next_attempt_at = ${backoff('(o.attempts + 1)')}
+       WHERE o.id = ANY(ARRAY(SELECT id FROM judged WHERE held_until IS NULL))
+         AND o.partition = ANY(ARRAY(SELECT partition FROM mine)) AND ${PENDING}
+       RETURNING o.id, o.state)
      SELECT j.id::text AS id, j.topic, j.partition_key, j.partition, j.aggregate_type, j.aggregate_id,
-            j.held_until IS NOT NULL AS held, CASE WHEN j.held_until IS NULL THEN j.event END AS event,
+            j.held_until IS NOT NULL AS held, c.state AS claimed,
+            CASE WHEN c.state = 'pending' THEN j.event END AS event,
             (extract(epoch FROM (SELECT now FROM t) - j.created_at) * 1000)::float8 AS age_ms
-       FROM judged j ORDER BY j.seq`,
-    [partitions, limit, heldMs],
+       FROM judged j LEFT JOIN claimed c ON c.id = j.id ORDER BY j.seq`,
+    [...leaseParams(relayId, leases), config.baseMs, config.maxMs, config.maxAttempts, limit],
   );
-  const ready = rows.filter((r) => r.held !== true);
-  return {
-    held: rows.length - ready.length,
-    rows: ready.map((r) => ({
-      id: r.id as string,
-      topic: r.topic as string,
-      key: r.partition_key as string,
-      partition: r.partition as number,
-      aggregate: `${r.aggregate_type}\u0000${r.aggregate_id}`,
-      event: r.event as CloudEvent,
-      ageMs: Math.max(0, r.age_ms as number),
-    })),
-  };
-}
-
-/**
- * Counts the attempt before publishing (so a crash loop is visible and ends): attempts + 1 and
- * next_attempt_at pushed out by the backoff, fenced by the lease epochs. A row that already used
- * every attempt without a recorded outcome (the relay died each time) is parked instead.
- * Returns the state of each claimed row; rows missing from the result are not ours any more.
- */
-export async function claimBatch(
-  sql: SqlQueryable,
-  relayId: string,
-  leases: OwnedLeases,
-  ids: string[],
-  config: { maxAttempts: number; baseMs: number; maxMs: number },
-): Promise<Map<string, 'pending' | 'parked'>> {
-  const { rows } = await sql.query<{ id: string; state: 'pending' | 'parked' }>(
-    `WITH ${MINE}
-     UPDATE outbox o SET
-       state = CASE WHEN o.attempts >= $6 THEN 'parked' ELSE 'pending' END,
-       last_error = CASE WHEN o.attempts >= $6
-                    THEN coalesce(o.last_error, 'attempts exhausted without an outcome (relay crash loop?)')
-                    ELSE o.last_error END,
-       attempts = CASE WHEN o.attempts >= $6 THEN o.attempts ELSE o.attempts + 1 END,
-       next_attempt_at = ${backoff('(o.attempts + 1)')}
-     WHERE o.id = ANY($7::uuid[]) AND o.partition = ANY(ARRAY(SELECT partition FROM mine)) AND ${PENDING}
-     RETURNING o.id::text AS id, o.state`,
-    [...leaseParams(relayId, leases), config.baseMs, config.maxMs, config.maxAttempts, ids],
-  );
-  return new Map(rows.map((r) => [r.id, r.state]));
+  let held = 0;
+  const claimed: ClaimedRow[] = [];
+  for (const r of rows) {
+    if (r.held === true) held++;
+    else
+      claimed.push({
+        id: r.id as string,
+        topic: r.topic as string,
+        key: r.partition_key as string,
+        partition: r.partition as number,
+        aggregate: `${r.aggregate_type}\u0000${r.aggregate_id}`,
+        event: r.event as CloudEvent,
+        ageMs: Math.max(0, r.age_ms as number),
+        state: (r.claimed ?? undefined) as ClaimedRow['state'],
+      });
+  }
+  return { rows: claimed, held };
 }
 
 /**
