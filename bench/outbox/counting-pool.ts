@@ -52,6 +52,9 @@ export function countingClient(
     max,
     application_name: applicationName,
     idleTimeoutMillis: 0,
+    // As the pools Outrig builds (connectDatabase, createPgClient): a transaction's first
+    // statement travels with its BEGIN.
+    pipeline: true,
   });
   pool.on('error', () => {}); // an idle connection dropped at teardown must not crash the bench
   const stats = new Map<string, StatementCount>();
@@ -87,6 +90,7 @@ export function countingClient(
         query: (q: Call, params?: unknown[]) =>
           timed(() => client.query(q as string, params), textOf(q), paramsOf(q, params)),
         release: (err) => client.release(err),
+        pipeline: client.pipeline,
       };
     },
     end: () => pool.end(),

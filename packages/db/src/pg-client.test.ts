@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createPgClient, type PgPoolClientLike, type PgPoolLike } from './pg-client.ts';
 
 /** A pool whose one client records statements and fails the ones listed in `failing`. */
-function fakePool(failing: string[]) {
+function fakePool(failing: string[], pipeline = false) {
   const statements: string[] = [];
   const releases: Array<Error | boolean | undefined> = [];
   const client: PgPoolClientLike = {
+    pipeline,
     async query(text) {
       statements.push(text);
       if (failing.includes(text)) throw Object.assign(new Error(`${text} failed`), { code: 'ECONNRESET' });
@@ -22,6 +23,32 @@ function fakePool(failing: string[]) {
 }
 
 describe('createPgClient transaction', () => {
+  it('in pipeline mode sends the first statement without waiting for BEGIN, and commits after both', async () => {
+    const { pool, statements } = fakePool([], true);
+    const sql = createPgClient({ pool });
+    await sql.transaction(async (tx) => {
+      const first = tx.query('INSERT 1');
+      // Sent at once, behind BEGIN on the same connection (pg keeps the order on the wire).
+      expect(statements).toEqual(['BEGIN', 'INSERT 1']);
+      await first;
+      await tx.query('INSERT 2');
+    });
+    expect(statements).toEqual(['BEGIN', 'INSERT 1', 'INSERT 2', 'COMMIT']);
+  });
+
+  it('in pipeline mode a failed BEGIN fails the transaction: no later statement, no COMMIT', async () => {
+    const { pool, statements, releases } = fakePool(['BEGIN'], true);
+    const sql = createPgClient({ pool });
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.query('INSERT 1').catch(() => {}); // even a caller that swallows the error
+        await tx.query('INSERT 2');
+      }),
+    ).rejects.toThrow('BEGIN failed');
+    expect(statements).toEqual(['BEGIN', 'INSERT 1', 'ROLLBACK']);
+    expect(releases).toHaveLength(1);
+  });
+
   it('rolls back and returns the connection to the pool when fn throws', async () => {
     const { pool, statements, releases } = fakePool([]);
     const sql = createPgClient({ pool });

@@ -29,6 +29,8 @@ export interface PgPoolClientLike {
   on?(event: 'error', listener: (err: Error) => void): unknown;
   off?(event: 'error', listener: (err: Error) => void): unknown;
   query(text: string, params?: unknown[]): Promise<PgRawResult>;
+  /** True for a `pg` client in pipeline mode: `transaction` then sends BEGIN and its first statement together. */
+  readonly pipeline?: boolean;
   /** `release(err)` destroys the connection instead of returning it to the pool. */
   release(err?: Error | boolean): void;
 }
@@ -81,15 +83,21 @@ export function createPgClient(options: PgClientOptions): SqlClient {
         client.off?.('error', onError);
         client.release(err ?? lost);
       };
+      // A client in pipeline mode (the pools Outrig builds) sends the first statement right
+      // behind BEGIN instead of waiting for BEGIN's answer: one round trip less per transaction.
+      const begun = isPipelined(client) ? client.query(begin) : undefined;
       try {
-        await client.query(begin);
+        if (begun === undefined) await client.query(begin);
+        else begun.catch(() => {}); // awaited by the first statement or the commit
       } catch (err) {
         release(err as Error);
         throw err;
       }
       let result: Awaited<ReturnType<typeof fn>>;
       try {
-        result = await fn(joinPgTransaction(client));
+        const tx = joinPgTransaction(client);
+        result = await fn(begun === undefined ? tx : afterBegin(tx, begun));
+        if (begun !== undefined) await begun;
         await commit(client);
       } catch (err) {
         // Only a connection whose ROLLBACK succeeded is known to be clean enough to reuse.
@@ -133,6 +141,45 @@ export function joinPgTransaction(client: RawQueryable): SqlTransaction {
   return tx;
 }
 
+/** Whether a checked-out `pg` client writes queries without waiting for earlier answers. */
+function isPipelined(client: PgPoolClientLike): boolean {
+  return client.pipeline === true;
+}
+
+/**
+ * The transaction whose BEGIN is still on its way: its first statement is sent at once and
+ * settles only after BEGIN's answer, and a failed BEGIN fails every later statement too, so
+ * nothing runs as if it were inside the transaction. (A statement pipelined behind a BEGIN that
+ * failed would run in autocommit, but on an idle connection BEGIN fails only when the
+ * connection does — and then the statement behind it on the same socket fails as well.)
+ */
+function afterBegin(tx: SqlTransaction, begun: Promise<unknown>): SqlTransaction {
+  let failed: unknown;
+  let pending: Promise<unknown> | undefined = begun.then(
+    () => undefined,
+    (err: unknown) => {
+      failed = err;
+      throw err;
+    },
+  );
+  pending.catch(() => {}); // a transaction that sends nothing still awaits `begun` before COMMIT
+  const wrapped: SqlTransaction = {
+    inTransaction: true,
+    async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<R>> {
+      if (failed !== undefined) throw failed;
+      const first = pending;
+      if (first === undefined) return tx.query<R>(text, params, options);
+      pending = undefined;
+      const result = tx.query<R>(text, params, options);
+      result.catch(() => {}); // BEGIN's error is the one to report
+      await first;
+      return result;
+    },
+    transaction: (fn) => fn(wrapped),
+  };
+  return wrapped;
+}
+
 function createPool(options: PgClientOptions): PgPoolLike {
   if (typeof options.url !== 'string' || options.url === '') {
     // Without a URL, pg silently falls back to PG* environment variables: refuse instead.
@@ -143,7 +190,13 @@ function createPool(options: PgClientOptions): PgPoolLike {
   if (!Number.isInteger(max) || max < 1) {
     throw DbErrors.DB_OPTIONS_INVALID({ params: { reason: `max must be a positive integer, got ${max}` } });
   }
-  const pool = new pg.Pool({ connectionString: options.url, max, application_name: options.applicationName });
+  // Pipeline mode: a transaction's first statement travels with its BEGIN (see `transaction`).
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max,
+    application_name: options.applicationName,
+    pipeline: true,
+  });
   // An idle client's connection error (server restart) must not crash the process.
   pool.on('error', () => {});
   return pool as unknown as PgPoolLike;

@@ -18,11 +18,17 @@ export interface DispatcherOptions {
 }
 
 const SYNC_RETRY_MS = 500;
+/**
+ * An ack does not start a write of its own: it rides on the next one (new deliveries are
+ * recorded at once, and under load that is within a few ms), or on a write this much later.
+ */
+const ACK_FLUSH_MS = 20;
 
 /**
  * Hands the member's buffered entries to the handler and writes progress. A delivery starts
  * only once a fenced sync recorded it; an ack resolves after the sync that commits it. Syncs
- * are coalesced, so under load one write covers many acks and many new deliveries.
+ * are coalesced, so under load one write covers many acks and many new deliveries; an ack
+ * alone never starts a sync, it waits for the next one (at most {@link ACK_FLUSH_MS} later).
  */
 export class MemberDispatcher {
   /** Leased partitions, by `partKey`. */
@@ -42,6 +48,9 @@ export class MemberDispatcher {
   #delayTimer: NodeJS.Timeout | undefined;
   #delayAt = Number.POSITIVE_INFINITY;
   #syncRetry: NodeJS.Timeout | undefined;
+  #ackFlush: NodeJS.Timeout | undefined;
+  /** Acks waiting for the next sync to start (and settle). */
+  #ackWaiters: (() => void)[] = [];
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
@@ -103,6 +112,8 @@ export class MemberDispatcher {
   stopTimers(): void {
     clearTimeout(this.#delayTimer);
     clearTimeout(this.#syncRetry);
+    clearTimeout(this.#ackFlush);
+    this.#ackFlush = undefined;
   }
 
   /** Crash: forget everything at once. */
@@ -112,6 +123,17 @@ export class MemberDispatcher {
     this.stopTimers();
     this.owned.clear();
     for (const w of this.#idleWaiters.splice(0)) w();
+    for (const w of this.#ackWaiters.splice(0)) w();
+  }
+
+  /** Resolves after the next sync (which commits the acks made so far); schedules one if none comes. */
+  #afterNextSync(): Promise<void> {
+    if (this.dead) return Promise.resolve();
+    this.#ackFlush ??= setTimeout(() => {
+      this.#ackFlush = undefined;
+      void this.sync();
+    }, ACK_FLUSH_MS);
+    return new Promise((resolve) => this.#ackWaiters.push(resolve));
   }
 
   #run(p: PartitionState, e: Entry): void {
@@ -132,7 +154,7 @@ export class MemberDispatcher {
       if (p.status === 'releasing' && p.drained) this.#o.drained();
       this.dispatch();
       if (ack && p.mayHaveMore && p.unacked <= this.#o.batchSize / 2) this.#o.wantMore();
-      return ack && p.status !== 'lost' ? this.sync() : Promise.resolve();
+      return ack && p.status !== 'lost' ? this.#afterNextSync() : Promise.resolve();
     };
     const delivery: Delivery = {
       topic: p.topic,
@@ -157,6 +179,18 @@ export class MemberDispatcher {
   }
 
   async #syncOnce(): Promise<void> {
+    // This sync covers every ack made so far: their waiters settle with it.
+    const waiters = this.#ackWaiters.splice(0);
+    clearTimeout(this.#ackFlush);
+    this.#ackFlush = undefined;
+    try {
+      await this.#writeProgress();
+    } finally {
+      for (const w of waiters) w();
+    }
+  }
+
+  async #writeProgress(): Promise<void> {
     if (this.dead) return;
     const snaps: { p: PartitionState; s: Snapshot }[] = [];
     for (const p of this.owned.values()) {
