@@ -1,5 +1,6 @@
 import { DiscoveryErrors } from '../errors.ts';
 import { checkServiceName, checkTtl, sortInstances, toInstance } from '../internal/instance.ts';
+import { RegistryResources } from '../internal/registry-resources.ts';
 import type { InstanceRegistration, Registration, Registry, ServiceInstance } from '../registry.ts';
 import { ConsulApi } from './consul-api.ts';
 import { instancesFromHealth } from './consul-health.ts';
@@ -63,19 +64,14 @@ export function createConsulRegistry(options: ConsulRegistryOptions): Registry {
     timeoutMs: options.callTimeoutMs ?? 5000,
   });
   const dc = options.datacenter ? `&dc=${encodeURIComponent(options.datacenter)}` : '';
-  const live = new Set<Registration>();
-  const stops = new Set<() => void>();
-  let closed = false;
-  const ensureOpen = () => {
-    if (closed) throw DiscoveryErrors.REGISTRY_CLOSED({ params: { kind: 'consul' } });
-  };
+  const resources = new RegistryResources('consul');
 
   const registry: Registry = {
     kind: 'consul',
     capabilities: { register: true, watch: 'push', expiry: 'health-check' },
 
     async register(r: InstanceRegistration): Promise<Registration> {
-      ensureOpen();
+      resources.ensureOpen();
       const instance = toInstance(r);
       const interval = Math.max(1, Math.round((r.ttlSeconds ?? ttl) / 3));
       const registration = await ConsulRegistration.create({
@@ -87,21 +83,21 @@ export function createConsulRegistry(options: ConsulRegistryOptions): Registry {
         deregisterCriticalAfter: deregisterAfter,
         resyncMs: options.resyncMs ?? 30_000,
         onError: options.onError,
-        onEnd: (reg) => live.delete(reg),
+        onEnd: (reg) => resources.ended(reg),
       });
-      live.add(registration);
+      resources.registered(registration);
       return registration;
     },
 
     async list(name: string): Promise<ServiceInstance[]> {
-      ensureOpen();
+      resources.ensureOpen();
       checkServiceName(name);
       const res = await api.call('GET', `/v1/health/service/${encodeURIComponent(name)}?passing${dc}`);
       return sortInstances(instancesFromHealth(res.body, name));
     },
 
     watch(name, onChange) {
-      ensureOpen();
+      resources.ensureOpen();
       checkServiceName(name);
       const stopWatch = watchConsulService({
         api,
@@ -111,16 +107,11 @@ export function createConsulRegistry(options: ConsulRegistryOptions): Registry {
         onChange,
         onError: options.onError,
       });
-      const stop = () => {
-        stopWatch();
-        stops.delete(stop);
-      };
-      stops.add(stop);
-      return stop;
+      return resources.watching(stopWatch);
     },
 
     async check() {
-      ensureOpen();
+      resources.ensureOpen();
       const res = await api.call('GET', '/v1/status/leader');
       const leader = typeof res.body === 'string' ? res.body.replace(/"/g, '').trim() : '';
       if (leader === '') {
@@ -131,10 +122,8 @@ export function createConsulRegistry(options: ConsulRegistryOptions): Registry {
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const stop of [...stops]) stop();
-      await Promise.allSettled([...live].map((r) => r.deregister()));
+      if (resources.closed) return;
+      await resources.close();
     },
   };
   return registry;

@@ -8,6 +8,7 @@ import {
   toInstance,
 } from '../internal/instance.ts';
 import { InstanceWatch } from '../internal/instance-watch.ts';
+import { RegistryResources } from '../internal/registry-resources.ts';
 import type { InstanceRegistration, Registration, Registry, ServiceInstance } from '../registry.ts';
 import { EtcdRegistration } from './etcd-registration.ts';
 
@@ -55,21 +56,16 @@ export function createEtcdRegistry(options: EtcdRegistryOptions): Registry {
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
   };
   const client = options.client ?? new Etcd3(clientOptions);
-  const live = new Set<Registration>();
-  const stops = new Set<() => void>();
-  let closed = false;
+  const resources = new RegistryResources('etcd');
 
   const dirOf = (name: string) => `${prefix}${name}/`;
-  const ensureOpen = () => {
-    if (closed) throw DiscoveryErrors.REGISTRY_CLOSED({ params: { kind: 'etcd' } });
-  };
 
   const registry: Registry = {
     kind: 'etcd',
     capabilities: { register: true, watch: 'push', expiry: 'ttl' },
 
     async register(r: InstanceRegistration): Promise<Registration> {
-      ensureOpen();
+      resources.ensureOpen();
       const instance = toInstance(r);
       try {
         const registration = await EtcdRegistration.create({
@@ -78,9 +74,9 @@ export function createEtcdRegistry(options: EtcdRegistryOptions): Registry {
           instance,
           ttlSeconds: r.ttlSeconds ?? ttl,
           onError: options.onError,
-          onEnd: (reg) => live.delete(reg),
+          onEnd: (reg) => resources.ended(reg),
         });
-        live.add(registration);
+        resources.registered(registration);
         return registration;
       } catch (err) {
         throw unavailable(err);
@@ -88,7 +84,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions): Registry {
     },
 
     async list(name: string): Promise<ServiceInstance[]> {
-      ensureOpen();
+      resources.ensureOpen();
       checkServiceName(name);
       let values: Record<string, string>;
       try {
@@ -109,7 +105,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions): Registry {
     },
 
     watch(name, onChange) {
-      ensureOpen();
+      resources.ensureOpen();
       checkServiceName(name);
       const w = new InstanceWatch({ load: () => registry.list(name), onChange, onError: options.onError });
       const watcher = client.watch().prefix(dirOf(name)).watcher();
@@ -118,17 +114,14 @@ export function createEtcdRegistry(options: EtcdRegistryOptions): Registry {
       watcher.on('put', trigger).on('delete', trigger).on('connected', trigger);
       watcher.on('error', (err) => options.onError?.(err));
       w.start();
-      const stop = () => {
+      return resources.watching(() => {
         w.stop();
-        stops.delete(stop);
         watcher.cancel().catch(() => {});
-      };
-      stops.add(stop);
-      return stop;
+      });
     },
 
     async check() {
-      ensureOpen();
+      resources.ensureOpen();
       try {
         await client.maintenance.status();
       } catch (err) {
@@ -137,10 +130,8 @@ export function createEtcdRegistry(options: EtcdRegistryOptions): Registry {
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const stop of [...stops]) stop();
-      await Promise.allSettled([...live].map((r) => r.deregister()));
+      if (resources.closed) return;
+      await resources.close();
       if (ownsClient) client.close();
     },
   };

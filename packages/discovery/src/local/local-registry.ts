@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DiscoveryErrors } from '../errors.ts';
 import { checkServiceName, checkTtl, sortInstances, toInstance } from '../internal/instance.ts';
 import { InstanceWatch } from '../internal/instance-watch.ts';
+import { RegistryResources } from '../internal/registry-resources.ts';
 import type { InstanceRegistration, Registration, Registry, ServiceInstance } from '../registry.ts';
 import { readLiveInstances, removeRecord, serviceDir, writeRecord } from './instance-files.ts';
 
@@ -41,20 +42,14 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
       params: { reason: `rescanMs must be ≥ 10, got ${rescanMs}` },
     });
   }
-  const live = new Set<Registration>();
-  const stops = new Set<() => void>();
-  let closed = false;
-
-  const ensureOpen = () => {
-    if (closed) throw DiscoveryErrors.REGISTRY_CLOSED({ params: { kind: 'local' } });
-  };
+  const resources = new RegistryResources('local');
 
   const registry: Registry = {
     kind: 'local',
     capabilities: { register: true, watch: 'push', expiry: 'ttl' },
 
     async register(r: InstanceRegistration): Promise<Registration> {
-      ensureOpen();
+      resources.ensureOpen();
       const instance = toInstance(r);
       const ttlMs = (r.ttlSeconds ?? defaultTtl) * 1000;
       await writeRecord(root, instance, ttlMs).catch((err) => {
@@ -74,16 +69,16 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
           if (!active) return;
           active = false;
           clearInterval(heartbeat);
-          live.delete(registration);
+          resources.ended(registration);
           await removeRecord(root, instance);
         },
       };
-      live.add(registration);
+      resources.registered(registration);
       return registration;
     },
 
     async list(name: string): Promise<ServiceInstance[]> {
-      ensureOpen();
+      resources.ensureOpen();
       checkServiceName(name);
       try {
         return sortInstances(await readLiveInstances(root, name));
@@ -93,7 +88,7 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
     },
 
     watch(name, onChange) {
-      ensureOpen();
+      resources.ensureOpen();
       checkServiceName(name);
       const dir = serviceDir(root, name);
       let watcher: FSWatcher | undefined;
@@ -106,17 +101,14 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
         intervalMs: rescanMs,
         onError: options.onError,
       }).start();
-      const stop = () => {
+      return resources.watching(() => {
         w.stop();
         watcher?.close();
-        stops.delete(stop);
-      };
-      stops.add(stop);
-      return stop;
+      });
     },
 
     async check() {
-      ensureOpen();
+      resources.ensureOpen();
       try {
         await mkdir(root, { recursive: true });
         await access(root, constants.R_OK | constants.W_OK);
@@ -126,10 +118,8 @@ export function createLocalRegistry(options: LocalRegistryOptions): Registry {
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const stop of [...stops]) stop();
-      await Promise.allSettled([...live].map((r) => r.deregister()));
+      if (resources.closed) return;
+      await resources.close();
     },
   };
   return registry;
