@@ -24,7 +24,8 @@ async function markdownFiles(dir: string): Promise<string[]> {
   const nested = await Promise.all(
     entries.map((e) => {
       const path = join(dir, e.name);
-      if (e.isDirectory()) return e.name === 'node_modules' || e.name.startsWith('.') ? [] : markdownFiles(path);
+      if (e.isDirectory())
+        return e.name === 'node_modules' || e.name.startsWith('.') ? [] : markdownFiles(path);
       return e.name.endsWith('.md') ? [path] : [];
     }),
   );

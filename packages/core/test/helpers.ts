@@ -1,25 +1,7 @@
-import { Writable } from 'node:stream';
+import { logCapture } from '@outrig/testing';
 import { type CreateServiceOptions, createService, type Service, Type } from '../src/index.ts';
 
-/** Captures a service's JSON log lines. */
-export function logCapture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+export { logCapture };
 
 /** A small two-version service exercising every kit contract. */
 export function exampleService(

@@ -4,9 +4,9 @@ import { createServer, request, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createService, type Service, Type } from '@outrig/core';
 import { createLocalRegistry, type Registration, type Registry, versionMeta } from '@outrig/discovery';
+import { logCapture } from '@outrig/testing';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type CreateGatewayOptions, createGateway, type Gateway, type GatewayRoute } from '../src/index.ts';
 
@@ -19,25 +19,7 @@ export function json(res: Response): Promise<Json> {
   return res.json() as Promise<Json>;
 }
 
-/** A writable that keeps a service's JSON log lines. */
-export function logCapture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+export { logCapture };
 
 /** What an upstream test service saw. */
 export interface Hits {
