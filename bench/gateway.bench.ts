@@ -4,15 +4,16 @@
 // latency each proxy adds at one connection.
 // Usage: npm run bench:gateway -- [--rounds 3] [--duration 5] [--connections 100] [--warmup 3]
 //        [--logs file|devnull] [--latency-duration 3]
+
 import { rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startIssuer } from './gateway/issuer.ts';
 import { type LatencyResult, probeLatency } from './gateway/latency-probe.ts';
-import { loadWithHeaders } from './gateway/load-with-headers.ts';
 import { type NginxProxy, nginxInstalled, startNginx } from './gateway/nginx.ts';
 import { parseLoadArgs } from './lib/args.ts';
 import type { LoadResult } from './lib/load.ts';
+import { runLoad } from './lib/load.ts';
 import { machineLine } from './lib/machine.ts';
 import { median, printJsonLine, printTable, round } from './lib/report.ts';
 import { type ServerProcess, startServer } from './lib/server-process.ts';
@@ -111,7 +112,7 @@ async function checkTargets(): Promise<void> {
 
 async function measure(): Promise<void> {
   const load = (t: Target, duration = args.duration) =>
-    loadWithHeaders({
+    runLoad({
       url: t.url + HELLO,
       duration,
       connections: args.connections,

@@ -1,15 +1,16 @@
 // CPU profile of the gateway under load (same setup as bench:gateway): which functions and which
 // packages take its time. A diagnosis tool, not a *.bench.ts.
 // Usage: node bench/gateway/profile-gateway.ts [--duration 5] [--connections 100] [--top 30]
+
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLoadArgs } from '../lib/args.ts';
 import { type ProfileEntry, summarizeCpuProfile } from '../lib/cpu-profile.ts';
+import { runLoad } from '../lib/load.ts';
 import { printTable, round } from '../lib/report.ts';
 import { startServer } from '../lib/server-process.ts';
 import { startIssuer } from './issuer.ts';
-import { loadWithHeaders } from './load-with-headers.ts';
 
 const args = parseLoadArgs(process.argv.slice(2), ['top']);
 const top = Number(args.extra.top ?? 30);
@@ -38,8 +39,8 @@ let rps = 0;
 let cpu = 0;
 try {
   const url = `${gateway.url}/api/v1/hello`;
-  await loadWithHeaders({ url, duration: 2, connections: args.connections, headers });
-  const r = await loadWithHeaders({
+  await runLoad({ url, duration: 2, connections: args.connections, headers });
+  const r = await runLoad({
     url,
     duration: args.duration,
     connections: args.connections,

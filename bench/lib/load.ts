@@ -26,6 +26,8 @@ export interface LoadOptions {
   connections: number;
   /** The server's pid (on this machine): adds its CPU time per request to the result. */
   serverPid?: number;
+  /** Request headers sent with every request (e.g. a bearer token, a traceparent). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     duration: options.duration,
     connections: options.connections,
     pipelining: 1,
+    ...(options.headers ? { headers: options.headers } : {}),
   });
   const client = process.cpuUsage(clientBefore);
   const cpu = options.serverPid === undefined ? undefined : cpuMs(options.serverPid) - cpuBefore;
