@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Service } from '@outrig/core';
 import { createGateway } from '@outrig/gateway';
-import { binaryAvailable, createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
+import { binaryAvailable, serverAvailable } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInventoryService } from '../examples/shop/services/inventory-service/src/service.ts';
-import { createNotificationService } from '../examples/shop/services/notification-service/src/service.ts';
-import { bearer, startTestIssuer, type TestIssuer } from '../examples/shop/test/support/tokens.ts';
+import { bearer } from '../examples/shop/test/support/tokens.ts';
+import { startWiredShop, type WiredShop } from '../examples/shop/test/support/wired-shop.ts';
 
 // docs/metrics.md against what a fully wired service really serves: inventory-service (database,
 // outbox relay) and notification-service (database, relay, a consumer, one service-client call)
@@ -33,37 +32,20 @@ function families(text: string): Map<string, string> {
 
 const hasPg = await serverAvailable('postgres');
 const hasPromtool = binaryAvailable('promtool');
-const dbs: TestDatabase[] = [];
-const services: Service[] = [];
 const scrapes = new Map<string, string>();
-/** The services verify tokens: the product POST needs an admin, the notification list a user. */
-let issuer: TestIssuer | undefined;
+let shop: WiredShop | undefined;
+let gateway: Service | undefined;
 
 beforeAll(async () => {
   if (!hasPg) return;
-  const [inventoryDb, notificationDb, bus] = await Promise.all(
-    ['metrics_inventory', 'metrics_notification', 'metrics_bus'].map((p) => createTestDatabase(p)),
-  );
-  dbs.push(inventoryDb!, notificationDb!, bus!);
-  issuer = await startTestIssuer();
-  const env = (db: TestDatabase) => ({
-    ...issuer!.env,
-    DATABASE_URL: db.url,
-    BUS_URL: bus!.url,
-    LOG_LEVEL: 'warn',
-    OUTBOX_PROCESSING_INTERVAL: '100',
+  shop = await startWiredShop('metrics', {
+    notificationEnv: (inventoryUrl) => ({ INVENTORY_SERVICE_URL: inventoryUrl }),
   });
-  const inventory = await createInventoryService({ env: { ...env(inventoryDb!), SERVICE_PORT: '0' } });
-  services.push(inventory);
-  const inventoryUrl = await inventory.start({ signals: false });
-  const notification = await createNotificationService({
-    env: { ...env(notificationDb!), INVENTORY_SERVICE_URL: inventoryUrl },
-  });
-  services.push(notification);
+  const { inventory, notification, inventoryUrl, issuer } = shop;
   // One service-to-service call, so that the client families exist too.
   await notification.client('inventory-service').get('/api/v2/products');
   // And one call through a gateway, for the gateway_upstream_* families.
-  const gateway = await createGateway({
+  gateway = await createGateway({
     routes: [{ path: '/api/*/products', service: 'inventory-service', auth: 'optional' }],
     env: {
       ...issuer.env,
@@ -72,7 +54,6 @@ beforeAll(async () => {
       REGISTRY_URL: `static:inventory-service=${inventoryUrl}`,
     },
   });
-  services.push(gateway);
   expect((await gateway.app.inject({ url: '/api/v2/products' })).statusCode).toBe(200);
 
   // One event end to end, so that labelled families (by type, outcome, route) have series too.
@@ -91,15 +72,14 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error('the product.created notification never arrived');
     await new Promise((r) => setTimeout(r, 50));
   }
-  for (const service of services) {
+  for (const service of [inventory, notification, gateway]) {
     scrapes.set(service.name, (await service.app.inject({ url: '/metrics' })).body);
   }
 }, 60_000);
 
 afterAll(async () => {
-  for (const service of services.reverse()) await service.stop();
-  await Promise.all(dbs.map((db) => db.drop()));
-  await issuer?.close();
+  await gateway?.stop();
+  await shop?.close();
 }, 60_000);
 
 describe.skipIf(!hasPg)('docs/metrics.md', () => {

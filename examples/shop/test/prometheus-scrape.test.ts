@@ -2,8 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Service } from '@outrig/core';
-import { binaryAvailable, createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
+import { binaryAvailable, serverAvailable } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PrometheusProcess,
@@ -11,10 +10,9 @@ import {
   startPrometheus,
 } from '../ops/prometheus/prometheus-process.ts';
 import { renderTargets, scrapeTargets } from '../ops/prometheus/targets.ts';
-import { createInventoryService } from '../services/inventory-service/src/service.ts';
-import { createNotificationService } from '../services/notification-service/src/service.ts';
 import { services as system } from '../system.ts';
-import { bearer, startTestIssuer, type TestIssuer } from './support/tokens.ts';
+import { bearer, type TestIssuer } from './support/tokens.ts';
+import { startWiredShop, type WiredShop } from './support/wired-shop.ts';
 
 // The ops pack's prometheus.yml and alerts.yml, loaded by a REAL Prometheus that scrapes
 // inventory-service and notification-service (own databases, postgres bus) every second.
@@ -24,8 +22,7 @@ const OPS = fileURLToPath(new URL('../ops/prometheus/', import.meta.url));
 const hasPg = await serverAvailable('postgres');
 const hasPrometheus = binaryAvailable('prometheus');
 
-const dbs: TestDatabase[] = [];
-const running: Service[] = [];
+let shop: WiredShop | undefined;
 const ports = new Map<string, number>();
 let prometheus: PrometheusProcess | undefined;
 let dir: string | undefined;
@@ -52,27 +49,10 @@ async function series(expr: string, match: (s: PromSample) => boolean = () => tr
 
 beforeAll(async () => {
   if (!hasPg || !hasPrometheus) return;
-  const [inventoryDb, notificationDb, bus] = await Promise.all(
-    ['prom_inventory', 'prom_notification', 'prom_bus'].map((p) => createTestDatabase(p)),
-  );
-  dbs.push(inventoryDb!, notificationDb!, bus!);
-  issuer = await startTestIssuer();
-  const env = (db: TestDatabase) => ({
-    ...issuer!.env,
-    DATABASE_URL: db.url,
-    BUS_URL: bus!.url,
-    SERVICE_PORT: '0',
-    LOG_LEVEL: 'warn',
-    OUTBOX_PROCESSING_INTERVAL: '100',
-  });
-  for (const [create, db] of [
-    [createInventoryService, inventoryDb!],
-    [createNotificationService, notificationDb!],
-  ] as const) {
-    const service = await create({ env: env(db) });
-    running.push(service);
-    ports.set(service.name, Number(new URL(await service.start({ signals: false })).port));
-  }
+  shop = await startWiredShop('prom');
+  issuer = shop.issuer;
+  ports.set('inventory-service', Number(new URL(shop.inventoryUrl).port));
+  ports.set('notification-service', Number(new URL(shop.notificationUrl).port));
 
   // The real config, at a 1 s scrape and evaluation interval, with file_sd targets for these ports.
   dir = mkdtempSync(join(tmpdir(), 'outrig-prom-scrape-'));
@@ -93,9 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prometheus?.stop();
-  for (const service of running.reverse()) await service.stop();
-  await Promise.all(dbs.map((db) => db.drop()));
-  await issuer?.close();
+  await shop?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
