@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@outrig/testing';
+
+export { freePort };
 
 /** How to start a server under test. */
 export interface ServerProcessOptions {
@@ -30,19 +32,6 @@ export interface ServerProcess {
   readonly readyMs: number;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (or signal name). */
   stop(graceMs?: number): Promise<number | string | null>;
-}
-
-/** A TCP port free right now on 127.0.0.1 (tiny race before the child binds it; fine here). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -4,11 +4,11 @@
 // the relay's publish, notification-service's consume span and its pg write — over the postgres
 // bus and over NATS JetStream, with protobuf and with JSON export.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   createTestDatabase,
   deleteNatsStreams,
+  freePort,
   type OtlpReceiver,
   type ReceivedSpan,
   serverAvailable,
@@ -26,15 +26,6 @@ const hasNats = await serverAvailable('nats');
 // default prefix: BUS_URL carries no prefix). Removed before and after, so no earlier run's events
 // or consumers are in the way; no other test uses this topic on NATS.
 const NATS_STREAM_PREFIX = 'OUTRIG_product';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Running {
   child: ChildProcess;

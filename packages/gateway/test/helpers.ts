@@ -1,14 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createService, type Service, Type } from '@outrig/core';
 import { createLocalRegistry, type Registration, type Registry, versionMeta } from '@outrig/discovery';
-import { logCapture } from '@outrig/testing';
+import { freePort, logCapture } from '@outrig/testing';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type CreateGatewayOptions, createGateway, type Gateway, type GatewayRoute } from '../src/index.ts';
+
+export { freePort };
 
 /** A JSON body as the tests read it: shapes are checked by the assertions themselves. */
 // biome-ignore lint/suspicious/noExplicitAny: assertions check the shape
@@ -213,18 +214,6 @@ export function rawGet(base: string, path: string): Promise<{ status: number; bo
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-/** A port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createTcpServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
   });
 }
 

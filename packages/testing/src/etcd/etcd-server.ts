@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { binaryAvailable, binaryPath } from '../binaries.ts';
+import { freePort } from '../free-port.ts';
 
 /** The etcd binary: `etcd` on PATH or in the system directories (Debian's `etcd-server` package). */
 export const ETCD_BINARY = binaryPath('etcd') ?? 'etcd';
@@ -143,15 +143,4 @@ export class EtcdServer {
       return false;
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

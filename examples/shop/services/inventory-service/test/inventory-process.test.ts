@@ -1,21 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
+import { createTestDatabase, freePort, serverAvailable, type TestDatabase } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestIssuer, type TestIssuer } from '../../../test/support/tokens.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function start(env: Record<string, string>): {
   child: ChildProcess;
