@@ -87,7 +87,7 @@ export {
   connectMessaging,
   type ServiceMessaging,
 } from './service/connect-messaging.ts';
-export { messagingConfig } from './service/messaging-config.ts';
+export { messagingConfig, messagingOptions } from './service/messaging-config.ts';
 export {
   consumeDurationMetric,
   type MetricsHost,

@@ -1,4 +1,6 @@
 import { bool, int, url } from '@outrig/core';
+import type { SqlClient } from '@outrig/db';
+import type { ConnectMessagingOptions } from './connect-messaging.ts';
 
 /**
  * Config keys for a service's messaging; spread them into `createService({ config })`.
@@ -28,3 +30,30 @@ export const messagingConfig = {
     max: 1000,
   }),
 } as const;
+
+/**
+ * The `connectMessaging` options for a service whose config includes `messagingConfig`, on the
+ * database `connectDatabase` gave it: `BUS_URL`, `OUTBOX_ENABLED`, `OUTBOX_PROCESSING_INTERVAL`
+ * and `OUTBOX_MAX_RETRY`, so that none is accepted and then forgotten.
+ *
+ * @example
+ * const db = await connectDatabase(service, { url: config.databaseUrl, migrations });
+ * const bus = await connectMessaging(service, { ...messagingOptions(service.config, db), metrics: service.metrics });
+ */
+export function messagingOptions(
+  config: {
+    busUrl?: string | undefined;
+    outboxEnabled: boolean;
+    outboxProcessingIntervalMs: number;
+    outboxMaxRetry: number;
+  },
+  db: { sql: SqlClient; url: string },
+): Pick<ConnectMessagingOptions, 'sql' | 'databaseUrl' | 'busUrl' | 'outboxEnabled' | 'relay'> {
+  return {
+    sql: db.sql,
+    databaseUrl: db.url,
+    ...(config.busUrl === undefined ? {} : { busUrl: config.busUrl }),
+    outboxEnabled: config.outboxEnabled,
+    relay: { pollIntervalMs: config.outboxProcessingIntervalMs, maxAttempts: config.outboxMaxRetry },
+  };
+}

@@ -8,7 +8,7 @@ import {
 } from '@outrig/core';
 import { connectDatabase, databaseConfig } from '@outrig/db';
 import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
-import { connectMessaging, messagingConfig } from '@outrig/messaging';
+import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Accounts } from './accounts.ts';
 import { ClientRegistry } from './clients/client-registry.ts';
@@ -75,14 +75,7 @@ export async function createAuthService(
     home: config.outrigHome,
     migrations: await authMigrations(),
   });
-  const bus = await connectMessaging(service, {
-    sql: db.sql,
-    databaseUrl: db.url,
-    busUrl: config.busUrl,
-    outboxEnabled: config.outboxEnabled,
-    relay: { pollIntervalMs: config.outboxProcessingIntervalMs, maxAttempts: config.outboxMaxRetry },
-    metrics: service.metrics,
-  });
+  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
   const orm = drizzle({ client: db.pool });
 
   const first = await ensureSigningKey(db.sql);

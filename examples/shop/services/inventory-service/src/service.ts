@@ -7,7 +7,7 @@ import {
 } from '@outrig/core';
 import { connectDatabase, databaseConfig } from '@outrig/db';
 import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
-import { connectMessaging, messagingConfig } from '@outrig/messaging';
+import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { inventoryMigrations } from './migrations.ts';
 import { Products } from './products.ts';
@@ -54,13 +54,6 @@ async function connectStorage(service: Service<InventoryConfig>): Promise<Produc
     home: config.outrigHome,
     migrations: await inventoryMigrations(),
   });
-  const bus = await connectMessaging(service, {
-    sql: db.sql,
-    databaseUrl: db.url,
-    busUrl: config.busUrl,
-    outboxEnabled: config.outboxEnabled,
-    relay: { pollIntervalMs: config.outboxProcessingIntervalMs, maxAttempts: config.outboxMaxRetry },
-    metrics: service.metrics,
-  });
+  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
   return createPostgresProductRepository(drizzle({ client: db.pool }), bus.outbox);
 }

@@ -1,7 +1,7 @@
 import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
 import { connectDatabase, databaseConfig } from '@outrig/db';
 import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
-import { connectMessaging, messagingConfig } from '@outrig/messaging';
+import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { notificationMigrations } from './migrations.ts';
 import { createNotificationRepository } from './repositories/notification-repository.ts';
@@ -33,13 +33,7 @@ export async function createNotificationService(
     home: config.outrigHome,
     migrations: await notificationMigrations(),
   });
-  const bus = await connectMessaging(service, {
-    sql: db.sql,
-    databaseUrl: db.url,
-    busUrl: config.busUrl,
-    outboxEnabled: config.outboxEnabled,
-    metrics: service.metrics,
-  });
+  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
   const notifications = createNotificationRepository(drizzle({ client: db.pool }));
   await bus.subscribe(NOTIFIED_TOPICS, async (event, { tx }) => notifications.record(tx, event));
   service.version(1, notificationRoutesV1(notifications));
