@@ -22,18 +22,25 @@ export async function runService<S extends Startable>(build: () => S | Promise<S
     await service.start();
     return service;
   } catch (err) {
-    if (isOutrigError(err, 'CONFIG_INVALID')) {
-      const problems = (err.details?.problems ?? []) as ConfigProblem[];
-      const lines = problems.map((p) =>
-        p.got === undefined
-          ? `  ${p.variable} is required: expected ${p.expected}`
-          : `  ${p.variable}=${JSON.stringify(p.got)} is invalid: expected ${p.expected}`,
-      );
-      process.stderr.write(`Invalid configuration (CONFIG_INVALID):\n${lines.join('\n')}\n`);
-      process.exit(EXIT_CONFIG);
-    }
+    exitOnConfigError(err);
     const e = err as Error & { code?: string };
     process.stderr.write(`Failed to start${e.code ? ` (${e.code})` : ''}: ${e.message}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * For `CONFIG_INVALID`: prints one line per variable to stderr and exits 78 (EX_CONFIG), so that
+ * a launcher or an orchestrator tells a bad configuration from a crash. Returns for other errors.
+ */
+export function exitOnConfigError(err: unknown): void {
+  if (!isOutrigError(err, 'CONFIG_INVALID')) return;
+  const problems = (err.details?.problems ?? []) as ConfigProblem[];
+  const lines = problems.map((p) =>
+    p.got === undefined
+      ? `  ${p.variable} is required: expected ${p.expected}`
+      : `  ${p.variable}=${JSON.stringify(p.got)} is invalid: expected ${p.expected}`,
+  );
+  process.stderr.write(`Invalid configuration (CONFIG_INVALID):\n${lines.join('\n')}\n`);
+  process.exit(EXIT_CONFIG);
 }

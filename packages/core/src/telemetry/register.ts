@@ -8,9 +8,7 @@
  */
 import { register as registerAsyncHooks } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
-import type { ConfigProblem } from '../config/load-config.ts';
-import { isOutrigError } from '../errors/outrig-error.ts';
-import { EXIT_CONFIG } from '../run-service.ts';
+import { exitOnConfigError } from '../run-service.ts';
 import { type TracingSettings, tracingSettingsFromEnv } from './tracing-config.ts';
 
 /** Modules the instrumentations patch through the ESM loader hook (the rest load untouched). */
@@ -31,15 +29,8 @@ function readSettings(): TracingSettings {
   try {
     return tracingSettingsFromEnv(process.env);
   } catch (err) {
-    if (!isOutrigError(err, 'CONFIG_INVALID')) throw err;
-    const problems = (err.details?.problems ?? []) as ConfigProblem[];
-    const lines = problems.map((p) =>
-      p.got === undefined
-        ? `  ${p.variable} is required: expected ${p.expected}`
-        : `  ${p.variable}=${JSON.stringify(p.got)} is invalid: expected ${p.expected}`,
-    );
-    process.stderr.write(`Invalid configuration (CONFIG_INVALID):\n${lines.join('\n')}\n`);
-    process.exit(EXIT_CONFIG);
+    exitOnConfigError(err);
+    throw err;
   }
 }
 
