@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binaryAvailable, serverAvailable } from '@outrig/testing';
+import { binaryAvailable, eventually, serverAvailable } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PrometheusProcess,
@@ -29,14 +29,9 @@ let dir: string | undefined;
 /** Signs the tokens the services verify: the POST needs an admin, the list a tenant's user. */
 let issuer: TestIssuer | undefined;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${prometheus?.log() ?? ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Polls every 250 ms; a timeout shows Prometheus' log. */
+function untilSeen<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
+  return eventually(what, fn, { intervalMs: 250, context: () => prometheus?.log() ?? '' });
 }
 
 /** Series of an instant query, or undefined while there are none (or none matching). */
@@ -88,12 +83,12 @@ describe.skipIf(!hasPg || !hasPrometheus)('a real Prometheus scraping the shop (
     });
     expect(created.status).toBe(201);
     const reader = bearer(await issuer!.user('default'));
-    await until('the notification', async () => {
+    await untilSeen('the notification', async () => {
       const res = await fetch(`${notification}/api/v1/notifications`, { headers: reader });
       return ((await res.json()) as { data: unknown[] }).data.length > 0 ? true : undefined;
     });
 
-    const [post] = await until('http_requests_total of the POST in Prometheus', () =>
+    const [post] = await untilSeen('http_requests_total of the POST in Prometheus', () =>
       series(
         'http_requests_total{job="inventory-service",route="/api/v2/products",method="POST",status="201"}',
         (s) => Number(s.value[1]) >= 1,
@@ -106,7 +101,7 @@ describe.skipIf(!hasPg || !hasPrometheus)('a real Prometheus scraping the shop (
       service: 'inventory-service',
     });
 
-    const [published] = await until('outbox_published_total ≥ 1 in Prometheus', () =>
+    const [published] = await untilSeen('outbox_published_total ≥ 1 in Prometheus', () =>
       series('outbox_published_total{job="inventory-service"}', (s) => Number(s.value[1]) >= 1),
     );
     expect(published!.metric).toMatchObject({
@@ -115,27 +110,27 @@ describe.skipIf(!hasPg || !hasPrometheus)('a real Prometheus scraping the shop (
       service: 'inventory-service',
     });
 
-    const [listed] = await until('http_requests_total of notification-service', () =>
+    const [listed] = await untilSeen('http_requests_total of notification-service', () =>
       series('http_requests_total{job="notification-service",route="/api/v1/notifications",status="200"}'),
     );
     expect(listed!.metric).toMatchObject({
       instance: `127.0.0.1:${ports.get('notification-service')}`,
       service: 'notification-service',
     });
-    const [consumed] = await until('events_consumed_total of notification-service', () =>
+    const [consumed] = await untilSeen('events_consumed_total of notification-service', () =>
       series('events_consumed_total{job="notification-service",type="product.created",outcome="handled"}'),
     );
     expect(Number(consumed!.value[1])).toBe(1);
   });
 
   it('scrapes both services successfully (up = 1) and evaluates every alert rule without error', async () => {
-    const up = await until('both targets up', () =>
+    const up = await untilSeen('both targets up', () =>
       series('up == 1').then((s) => (s && s.length === 2 ? s : undefined)),
     );
     expect(up.map((s) => s.metric.job).sort()).toEqual(['inventory-service', 'notification-service']);
 
     type Rules = { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
-    const rules = await until('every rule evaluated', async () => {
+    const rules = await untilSeen('every rule evaluated', async () => {
       const all = (await prometheus!.api<Rules>('/api/v1/rules')).data.groups.flatMap((g) => g.rules);
       return all.length > 0 && all.every((r) => r.health !== 'unknown') ? all : undefined;
     });

@@ -3,23 +3,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@outrig/testing';
+import { eventually, freePort } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's quick start, as a user runs it: the launcher (`npm start` = this file) with the
 // embedded PostgreSQL server and the postgres transport — no servers configured — reached
 // through the gateway only, and the README's walkthrough run as written.
 const START = fileURLToPath(new URL('../start.ts', import.meta.url));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 let launcher: ChildProcess;
 let output = '';
@@ -53,10 +43,10 @@ beforeAll(async () => {
   launcher = spawn(process.execPath, [START], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   launcher.stdout!.on('data', (d) => (output += d));
   launcher.stderr!.on('data', (d) => (output += d));
-  await until(
+  await eventually(
     'the system to start',
     async () => (output.includes('Outrig shop is running') ? true : undefined),
-    90_000,
+    { timeoutMs: 90_000, context: () => output },
   );
   // Writes need an admin: log in as the seeded development admin, as the README shows.
   const login = await fetch(`${gateway()}/api/v1/auth/login`, {
@@ -115,7 +105,7 @@ describe('the shop on embedded defaults (npm start)', () => {
   it('a created product becomes a notification', async () => {
     const started = Date.now();
     const id = await createProduct(1);
-    const found = await until('the notification', async () =>
+    const found = await eventually('the notification', async () =>
       (await notifications()).find((n) => n.subject === id && n.type === 'product.created'),
     );
     console.log(`notification visible ${Date.now() - started} ms after the POST`);
@@ -155,7 +145,7 @@ describe('the shop on embedded defaults (npm start)', () => {
     const pid = notificationPid();
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
-    await until('notification-service to be down', async () => {
+    await eventually('notification-service to be down', async () => {
       try {
         await fetch(`http://127.0.0.1:${ports.notification}/health`);
         return undefined;
@@ -165,13 +155,13 @@ describe('the shop on embedded defaults (npm start)', () => {
     });
     const ids: string[] = [];
     for (let n = 2; n <= 11; n++) ids.push(await createProduct(n));
-    const all = await until(
+    const all = await eventually(
       'every notification after the restart',
       async () => {
         const list = await notifications();
         return ids.every((id) => list.some((n) => n.subject === id)) ? list : undefined;
       },
-      60_000,
+      { timeoutMs: 60_000 },
     );
     // Let any redelivery arrive, then count: exactly one notification per event.
     await new Promise((r) => setTimeout(r, 1500));

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Service } from '@outrig/core';
 import { createLocalRegistry, type Registry } from '@outrig/discovery';
 import type { Gateway } from '@outrig/gateway';
-import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
+import { createTestDatabase, eventually, serverAvailable, type TestDatabase } from '@outrig/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthService } from '../services/auth-service/src/service.ts';
@@ -125,16 +125,6 @@ async function notifications(token: string, query = ''): Promise<Answer & { item
     token,
   );
   return { ...res, items: (res.body.data as Notification[] | undefined) ?? [] };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**
@@ -263,7 +253,7 @@ async function stockAdjustment(): Promise<void> {
   expect(named.status).toBe(200);
   expect((named.body.data as { stock: number }).stock).toBe(7);
   // Its event, and so its notification, belongs to tenant-a.
-  const seen = await until('the stock notification in tenant-a', async () => {
+  const seen = await eventually('the stock notification in tenant-a', async () => {
     const items = (await notifications(tokens.alice)).items;
     return items.find((n) => n.type === 'product.stock_adjusted' && n.subject === products.a);
   });
@@ -518,7 +508,7 @@ beforeAll(async () => {
   products.aV1 = await createProduct('/api/v1/products?tenant=tenant-a', { name: 'Cup A', stock: 1 });
   products.b = await createProduct('/api/v2/products?tenant=tenant-b', pen('B-1'));
   products.d = await createProduct('/api/v2/products', pen('D-1'));
-  await until('the four product.created notifications', async () => {
+  await eventually('the four product.created notifications', async () => {
     const subjects = (await notifications(tokens.admin)).items.map((n) => n.subject);
     return Object.values(products).every((id) => subjects.includes(id)) ? true : undefined;
   });

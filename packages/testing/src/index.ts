@@ -12,6 +12,7 @@ export {
 } from './consul/consul-double.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export { ETCD_BINARY, EtcdServer, etcdInstalled, startEtcd } from './etcd/etcd-server.ts';
+export { type EventuallyOptions, eventually } from './eventually.ts';
 export { freePort } from './free-port.ts';
 export { type LogCapture, logCapture } from './log-capture.ts';
 export { NATS_SERVER_BINARY, NatsServer, natsServerInstalled } from './nats-server.ts';
