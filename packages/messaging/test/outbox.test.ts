@@ -157,6 +157,13 @@ describe.skipIf(!ok)('outbox (PostgreSQL)', () => {
     });
     const stored = await db.sql.transaction((tx) => outbox.write(tx, event));
     expect(stored[0]).toMatchObject({ id: event.id, aggregateversion: 1 });
+    // A version the caller put on the event is replaced by the one assigned under the lock, in
+    // the returned event and in the stored one (which is json with the version spliced in).
+    const forged = outbox.event(ProductCreated, { subject: 'p-own', data: { name: 'Again', priceCents: 2 } });
+    const [again] = await db.sql.transaction((tx) => outbox.write(tx, { ...forged, aggregateversion: 99 }));
+    expect(again).toMatchObject({ id: forged.id, aggregateversion: 2 });
+    const [row] = await rows(`id = '${forged.id}'`);
+    expect(row!.event).toEqual({ ...forged, aggregateversion: 2 });
     const noSubject = { ...event, subject: undefined } as CloudEvent;
     await expect(db.sql.transaction((tx) => outbox.write(tx, noSubject))).rejects.toMatchObject({
       code: 'OUTBOX_EVENT_UNROUTABLE',

@@ -73,7 +73,8 @@ function invalidReason(m: OutgoingMessage | undefined): string | undefined {
 function serialize(event: unknown): string | Error {
   try {
     const json = JSON.stringify(event);
-    // jsonb refuses the NUL character; fail this message alone instead of the whole batch.
+    // A NUL character cannot be read back as jsonb (`event->>…`, the v2 log); fail this message
+    // alone instead of the whole batch.
     if (json.includes('\\u0000')) return new Error('event contains a NUL character (\\u0000)');
     return json;
   } catch (err) {
@@ -101,7 +102,7 @@ export async function writeMessages(
   const topics = [...new Set(messages.map((m) => m.topic))];
   await sql.query(
     `with m as (
-       select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[])
+       select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::json[], $6::jsonb[])
          with ordinality m(topic, partition, key, event_id, event, headers, ord)
      ), locked as materialized (
        select h.topic, h.partition, h.next_offset from ${s}.heads h
@@ -130,7 +131,7 @@ export async function writeMessages(
       notifyChannel ?? null,
       notifyPayload(topics),
     ],
-    { name: `outrig_bus_publish_v1_${createHash('md5').update(schema).digest('hex').slice(0, 12)}` },
+    { name: `outrig_bus_publish_v2_${createHash('md5').update(schema).digest('hex').slice(0, 12)}` },
   );
 }
 

@@ -21,7 +21,7 @@ WITH c AS (
   ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = a.version + excluded.version
   RETURNING a.aggregate_type AS agg_type, a.aggregate_id AS agg_id, a.version AS last
 ), u AS (
-  SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::jsonb[],
+  SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[],
                        $10::text[], $11::text[], $12::text[])
     WITH ORDINALITY AS u(id, topic, agg_type, agg_id, rank, event, tp, ts, bg, ord)
 ), s AS MATERIALIZED (
@@ -35,7 +35,9 @@ SELECT u.id, u.topic, u.agg_id,
        (('x' || substr(md5(u.agg_id), 1, 8))::bit(32)::bigint % s.partitions)::int,
        u.agg_type, u.agg_id,
        v.last - c.n + u.rank,
-       u.event || jsonb_build_object('aggregateversion', v.last - c.n + u.rank),
+       -- The event arrives as JSON text without aggregateversion: the version is spliced in before
+       -- its closing brace (json, not jsonb: parsing into jsonb and merging cost ~90 µs per row).
+       (left(u.event, -1) || ',"aggregateversion":' || (v.last - c.n + u.rank) || '}')::json,
        u.tp, u.ts, u.bg
 FROM u JOIN c USING (agg_type, agg_id) JOIN v USING (agg_type, agg_id) CROSS JOIN s
 ORDER BY u.ord
@@ -100,7 +102,7 @@ export async function writeOutboxRows(
         rows.map((r) => r.type),
         rows.map((r) => r.id),
         rows.map((r) => r.rank),
-        stored.map((e) => JSON.stringify(e)),
+        stored.map(eventJson),
         stored.map((e) => e.traceparent ?? null),
         stored.map((e) => e.tracestate ?? null),
         stored.map((e) => e.baggage ?? null),
@@ -115,7 +117,14 @@ export async function writeOutboxRows(
 
 // Prepared once per connection: the statement is long and planning it cost more database CPU
 // than executing it (bench:outbox diagnosis).
-const WRITE_STATEMENT = { name: 'outrig_outbox_write_v3' };
+const WRITE_STATEMENT = { name: 'outrig_outbox_write_v4' };
+
+/** The event as a JSON object text without `aggregateversion` (the write adds it). */
+function eventJson(event: CloudEvent): string {
+  if (event.aggregateversion === undefined) return JSON.stringify(event);
+  const { aggregateversion: _, ...rest } = event;
+  return JSON.stringify(rest);
+}
 
 function routeOf(event: CloudEvent): { type: string; id: string } {
   const unroutable = (reason: string) =>
