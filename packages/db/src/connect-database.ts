@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { str, url } from '@outrig/core';
 import pg from 'pg';
-import { DbErrors } from './errors.ts';
-import { redactUrl } from './internal/postgres-url.ts';
+import { assertDatabaseReachable } from './assert-database-reachable.ts';
 import { migrate } from './migrate.ts';
 import type { MigrationSet } from './migration.ts';
 import { createPgClient, type PgPoolLike } from './pg-client.ts';
@@ -84,7 +83,11 @@ export async function connectDatabase(
     await resolved.stop();
   };
   try {
-    await probe(sql, resolved.url, resolved.embedded);
+    // A wrong or unreachable DATABASE_URL stops the start here, with a coded error naming it.
+    await assertDatabaseReachable(sql, {
+      url: resolved.url,
+      source: resolved.embedded ? 'the embedded server' : 'DATABASE_URL',
+    });
     const result = await migrate(sql, options.migrations ?? []);
     if (result.applied.length > 0) {
       host.log.info({ applied: result.applied.map((m) => `${m.set}/${m.id}`) }, 'migrations applied');
@@ -98,25 +101,4 @@ export async function connectDatabase(
   });
   host.onClose('database', release);
   return { sql, pool, url: resolved.url, embedded: resolved.embedded };
-}
-
-/**
- * One query before anything else, so that a wrong or unreachable `DATABASE_URL` stops the start
- * with a coded error naming the target (password masked) instead of a bare socket error.
- */
-async function probe(sql: SqlClient, url: string, embedded: boolean): Promise<void> {
-  try {
-    await sql.query('select 1');
-  } catch (cause) {
-    const err = cause as { code?: string; message?: string };
-    const reason = [err.code, err.message].filter(Boolean).join(': ') || String(cause);
-    throw DbErrors.DB_UNREACHABLE({
-      params: {
-        target: redactUrl(url),
-        source: embedded ? 'the embedded server' : 'DATABASE_URL',
-        reason,
-      },
-      cause,
-    });
-  }
 }

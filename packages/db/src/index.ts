@@ -1,3 +1,4 @@
+export { assertDatabaseReachable } from './assert-database-reachable.ts';
 export {
   type ConnectDatabaseOptions,
   type ConnectedDatabase,
@@ -27,6 +28,7 @@ export {
   type PgRawResult,
   type RawQueryable,
 } from './pg-client.ts';
+export { redactUrl } from './redact-url.ts';
 export {
   type ResolveDatabaseUrlOptions,
   type ResolvedDatabase,

@@ -1,4 +1,7 @@
 import { DbErrors } from '../errors.ts';
+import { redactUrl } from '../redact-url.ts';
+
+export { redactUrl };
 
 /** Throws DB_URL_INVALID unless `url` parses as a postgres:// or postgresql:// URL. */
 export function assertPostgresUrl(url: string): URL {
@@ -25,11 +28,6 @@ export function withDatabase(url: string, database: string): string {
 export function databaseOf(url: string): string {
   const name = decodeURIComponent(assertPostgresUrl(url).pathname.slice(1));
   return name === '' ? 'postgres' : name;
-}
-
-/** The URL with its password masked, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /** A double-quoted SQL identifier. */

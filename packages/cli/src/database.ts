@@ -1,0 +1,83 @@
+import path from 'node:path';
+import {
+  assertDatabaseReachable,
+  createPgClient,
+  type PgPoolLike,
+  redactUrl,
+  resolveDatabaseUrl,
+  type SqlClient,
+} from '@outrig/db';
+import pg from 'pg';
+import type { CliIo } from './io.ts';
+
+/** The database options every `outrig outbox` command takes. */
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  service?: string;
+  home?: string;
+}
+
+/** An open connection to the database a command works on. */
+export interface OpenDatabase {
+  readonly sql: SqlClient;
+  /** The URL with its password masked, for every message that names the database. */
+  readonly target: string;
+  /** Closes the pool and stops the embedded server if this command started it. */
+  close(): Promise<void>;
+}
+
+/** How long to wait for a connection before reporting DB_UNREACHABLE. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves the database (`--database-url`, else `--service` on the embedded server under
+ * `--home`/`OUTRIG_HOME`, else `DATABASE_URL`), connects and runs one query, so that a wrong
+ * or unreachable database fails here with `DB_UNREACHABLE` naming it (password masked).
+ * Returns undefined when no database was given at all (a usage error for the caller).
+ */
+export async function openDatabase(options: DatabaseOptions, io: CliIo): Promise<OpenDatabase | undefined> {
+  let url: string;
+  let source: string;
+  let stop = async () => {};
+  if (options.databaseUrl !== undefined) {
+    url = options.databaseUrl;
+    source = '--database-url';
+  } else if (options.service !== undefined) {
+    const rootDir = path.resolve(io.cwd, options.home ?? io.env.OUTRIG_HOME ?? '.');
+    const resolved = await resolveDatabaseUrl({ serviceName: options.service, rootDir });
+    url = resolved.url;
+    stop = () => resolved.stop();
+    source = `the embedded server in ${path.join(rootDir, '.outrig', 'postgres')}`;
+  } else if (io.env.DATABASE_URL !== undefined && io.env.DATABASE_URL !== '') {
+    url = io.env.DATABASE_URL;
+    source = 'DATABASE_URL';
+  } else {
+    return undefined;
+  }
+  try {
+    // Checks the scheme (DB_URL_INVALID, password masked) before pg sees the URL.
+    await resolveDatabaseUrl({ databaseUrl: url, serviceName: 'outrig-cli', rootDir: io.cwd });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 2,
+    application_name: 'outrig-cli',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  pool.on('error', () => {});
+  const sql = createPgClient({ pool: pool as unknown as PgPoolLike });
+  const close = async () => {
+    await pool.end();
+    await stop();
+  };
+  try {
+    await assertDatabaseReachable(sql, { url, source });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { sql, target: redactUrl(url), close };
+}

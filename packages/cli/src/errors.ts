@@ -1,0 +1,14 @@
+import { defineErrors } from '@outrig/core/errors';
+
+/**
+ * The error codes the `outrig` command line adds to those of the packages it drives
+ * (`DB_UNREACHABLE`, `DB_URL_INVALID`, …). Listed in docs/errors.md (a test checks).
+ */
+export const CliErrors = defineErrors({
+  CLI_OUTBOX_MISSING: {
+    status: 500,
+    message:
+      "The outbox tables are missing in {database}: run the service's migrations first (outboxMigrations)",
+  },
+  CLI_COMMAND_FAILED: { status: 500, message: '{command} failed: {reason}' },
+});

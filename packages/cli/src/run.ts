@@ -1,0 +1,60 @@
+import { isOutrigError } from '@outrig/core/errors';
+import { Command, CommanderError } from 'commander';
+import pkg from '../package.json' with { type: 'json' };
+import { type CliIo, processIo } from './io.ts';
+import { addOutboxCommands } from './outbox-commands.ts';
+
+/** What to do next, per error code, appended to the one-line message. */
+const NEXT_STEP: Record<string, string> = {
+  DB_UNREACHABLE: 'check the URL, that the server runs, and that it accepts this user and database',
+  DB_URL_INVALID: 'pass a URL like postgres://user:password@host:5432/database',
+  DB_EMBEDDED_UNAVAILABLE: 'or pass --database-url',
+  DB_EMBEDDED_START_FAILED: 'or pass --database-url',
+};
+
+/**
+ * Runs the `outrig` command line on `argv` (the arguments after the program name) and resolves
+ * to the exit code: 0 done, 1 the operation failed (one coded line on stderr), 2 usage error.
+ *
+ * @example
+ * const code = await run(['outbox', 'status', '--json'], {
+ *   env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/orders' },
+ *   stdout: (text) => chunks.push(text),
+ * });
+ */
+export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const cli: CliIo = { ...processIo(), ...io };
+  const program = new Command('outrig')
+    .description('The Outrig command line')
+    .version(pkg.version)
+    .configureOutput({ writeOut: (s) => cli.stdout(s), writeErr: (s) => cli.stderr(s) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ outrig outbox status --database-url postgres://app:secret@db:5432/orders
+  $ outrig outbox parked --service order-service
+  $ outrig outbox --help`,
+    );
+  addOutboxCommands(program, cli);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    cli.stderr(`${errorLine(err)}\n`);
+    return 1;
+  }
+}
+
+/** `error: CODE: message — next step`, on one line, never a stack trace. */
+function errorLine(err: unknown): string {
+  const flat = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+  if (isOutrigError(err)) {
+    const next = NEXT_STEP[err.code];
+    return `error: ${err.code}: ${flat(err.message)}${next ? ` — ${next}` : ''}`;
+  }
+  return `error: ${flat(err instanceof Error ? err.message : String(err))}`;
+}
