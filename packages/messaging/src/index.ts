@@ -52,6 +52,11 @@ export { createEventRegistry, type EventRegistry } from './events/event-registry
 export { type EventFieldError, validateEvent } from './events/validate-event.ts';
 export { type CleanupInboxOptions, cleanupInbox, recordInbox } from './inbox/inbox.ts';
 export { inboxMigrations } from './inbox/inbox-migrations.ts';
+export {
+  type InboxRetention,
+  type InboxRetentionOptions,
+  startInboxRetention,
+} from './inbox/inbox-retention.ts';
 export { createMemoryBroker, type MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker.ts';
 export {
   createMemoryHub,

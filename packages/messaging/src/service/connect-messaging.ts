@@ -2,6 +2,7 @@ import { ensureDatabase, type ServiceHost, type SqlClient } from '@outrig/db';
 import type { Broker } from '../broker.ts';
 import { type Consumer, createConsumer } from '../consumer/consumer.ts';
 import type { ConsumerPolicy } from '../consumer/consumer-options.ts';
+import { startInboxRetention } from '../inbox/inbox-retention.ts';
 import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import type { UnitOfWork } from '../outbox/unit-of-work.ts';
 import { createOutboxRelay, type OutboxRelay } from '../relay/outbox-relay.ts';
@@ -19,6 +20,14 @@ export interface ConnectMessagingOptions {
   outboxEnabled?: boolean;
   /** Relay poll (ms) and attempts before parking (`OUTBOX_PROCESSING_INTERVAL`, `OUTBOX_MAX_RETRY`). */
   relay?: { pollIntervalMs?: number; maxAttempts?: number; leaseMs?: number };
+  /**
+   * Delete inbox rows handled longer ago than this (`INBOX_RETENTION_HOURS`); 0 keeps them
+   * forever. Default 7 days. Must exceed the longest time an event can arrive again (see the
+   * consumers guide, "Retention").
+   */
+  inboxRetentionMs?: number;
+  /** Time between inbox cleanups. Default 1 hour. */
+  inboxCleanupIntervalMs?: number;
   /** Defaults for every subscription of this service (group = service name unless set). */
   consumer?: ConsumerPolicy;
   /** The service's metrics registry, for outbox and consumer series on `/metrics`. */
@@ -82,6 +91,15 @@ export async function connectMessaging(
     ...(options.metrics ? { onOutcome: consumeDurationMetric(options.metrics) } : {}),
   });
   host.onClose('consumer', () => consumer.close());
+  const retentionMs = options.inboxRetentionMs ?? INBOX_DEFAULTS.retentionMs;
+  if (retentionMs > 0) {
+    const retention = startInboxRetention(options.sql, {
+      olderThanMs: retentionMs,
+      intervalMs: options.inboxCleanupIntervalMs ?? INBOX_DEFAULTS.cleanupIntervalMs,
+      log: host.log,
+    });
+    host.onClose('inbox-retention', () => retention.stop());
+  }
   if (options.metrics) {
     const r = relay;
     registerMessagingMetrics(options.metrics, {
@@ -99,6 +117,12 @@ export async function connectMessaging(
     subscribe: (topics, handler, policy) => consumer.subscribe(topics, handler, policy),
   };
 }
+
+/** Inbox retention defaults of `connectMessaging`. */
+export const INBOX_DEFAULTS = {
+  retentionMs: 7 * 24 * 3_600_000,
+  cleanupIntervalMs: 3_600_000,
+} as const;
 
 /** The `outrig_bus` database on the server of `databaseUrl`, created if absent. */
 async function defaultBusUrl(databaseUrl: string): Promise<string> {

@@ -29,12 +29,19 @@ export const messagingConfig = {
     min: 1,
     max: 1000,
   }),
+  inboxRetentionHours: int({
+    env: 'INBOX_RETENTION_HOURS',
+    doc: 'Delete inbox rows handled longer ago than this many hours (0: keep forever); must exceed the longest time an event can arrive again',
+    default: 168,
+    min: 0,
+    max: 87_600,
+  }),
 } as const;
 
 /**
  * The `connectMessaging` options for a service whose config includes `messagingConfig`, on the
- * database `connectDatabase` gave it: `BUS_URL`, `OUTBOX_ENABLED`, `OUTBOX_PROCESSING_INTERVAL`
- * and `OUTBOX_MAX_RETRY`, so that none is accepted and then forgotten.
+ * database `connectDatabase` gave it: `BUS_URL`, `OUTBOX_ENABLED`, `OUTBOX_PROCESSING_INTERVAL`,
+ * `OUTBOX_MAX_RETRY` and `INBOX_RETENTION_HOURS`, so that none is accepted and then forgotten.
  *
  * @example
  * const db = await connectDatabase(service, { url: config.databaseUrl, migrations });
@@ -46,14 +53,21 @@ export function messagingOptions(
     outboxEnabled: boolean;
     outboxProcessingIntervalMs: number;
     outboxMaxRetry: number;
+    inboxRetentionHours?: number;
   },
   db: { sql: SqlClient; url: string },
-): Pick<ConnectMessagingOptions, 'sql' | 'databaseUrl' | 'busUrl' | 'outboxEnabled' | 'relay'> {
+): Pick<
+  ConnectMessagingOptions,
+  'sql' | 'databaseUrl' | 'busUrl' | 'outboxEnabled' | 'relay' | 'inboxRetentionMs'
+> {
   return {
     sql: db.sql,
     databaseUrl: db.url,
     ...(config.busUrl === undefined ? {} : { busUrl: config.busUrl }),
     outboxEnabled: config.outboxEnabled,
     relay: { pollIntervalMs: config.outboxProcessingIntervalMs, maxAttempts: config.outboxMaxRetry },
+    ...(config.inboxRetentionHours === undefined
+      ? {}
+      : { inboxRetentionMs: config.inboxRetentionHours * 3_600_000 }),
   };
 }
