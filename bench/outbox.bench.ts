@@ -23,7 +23,7 @@ import {
   WITH_OUTBOX,
   WITHOUT_OUTBOX,
 } from './outbox/producer-overhead.ts';
-import { printPipelineDetails, statementsTable } from './outbox/report-details.ts';
+import { cpuUsPerEvent, printPipelineDetails, statementsTable } from './outbox/report-details.ts';
 
 const TARGETS = { ratio: 0.25, producerRatio: 0.8, p99Ms: 20 };
 /** Bounded phase: producers stay at most this many events ahead of the consumer. */
@@ -145,6 +145,8 @@ const loadBefore = loadavg()[0] ?? 0;
 const mainVariants = [BASELINE, WITHOUT_OUTBOX, WITH_OUTBOX];
 const producer = await producerRounds(mainVariants);
 const baselineCommits = medianOf(producer, 'baseline', (r) => r.result.perSecond);
+// CPU of one baseline commit (client + database backends): the unit CPU per event compares with.
+const baselineCpuUs = medianOf(producer, 'baseline', (r) => r.clientCpuUs + r.dbCpuUs);
 const producerRatio =
   medianOf(producer, 'uow', (r) => r.result.perSecond) / medianOf(producer, 'tx', (r) => r.result.perSecond);
 console.log(
@@ -297,5 +299,9 @@ for (const transport of transports) {
     ratio: round(r.sustained.handledPerS / baselineCommits, 3),
     p50_ms: round(r.latency.p50, 2),
     p99_ms: round(r.latency.p99, 2),
+    // CPU per handled event over every process of the pipeline (bounded phase), and per
+    // baseline commit: steadier than rates on a shared machine.
+    cpu_us_per_event: round(cpuUsPerEvent(r.sustained)),
+    baseline_cpu_us_per_commit: round(baselineCpuUs),
   });
 }

@@ -23,6 +23,12 @@ export function statementsTable(
   );
 }
 
+/** CPU µs per handled event over every process sampled in the phase (roles, database, broker). */
+export function cpuUsPerEvent(phase: PhaseResult): number {
+  const total = Object.values(phase.cpu).reduce((a, b) => a + b, 0);
+  return ((total / 100) * 1e6) / Math.max(1, phase.handledPerS);
+}
+
 /** What each role did per event in one phase: statements, time in them, CPU. */
 function phaseDetails(name: string, phase: PhaseResult): void {
   // CPU per event: the steadier figure on a shared machine (µs of CPU per handled event).
