@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   assertDatabaseReachable,
   createPgClient,
+  DbErrors,
   type PgPoolLike,
   redactUrl,
   resolveDatabaseUrl,
@@ -44,7 +45,14 @@ export async function openDatabase(options: DatabaseOptions, io: CliIo): Promise
     source = '--database-url';
   } else if (options.service !== undefined) {
     const rootDir = path.resolve(io.cwd, options.home ?? io.env.OUTRIG_HOME ?? '.');
-    const resolved = await resolveDatabaseUrl({ serviceName: options.service, rootDir });
+    // The port a server started here listens on, as `npm start` and the shop's tools choose it
+    // (a server already running in that folder is used wherever it listens).
+    const port = pgPort(io.env.OUTRIG_PG_PORT);
+    const resolved = await resolveDatabaseUrl({
+      serviceName: options.service,
+      rootDir,
+      ...(port === undefined ? {} : { port }),
+    });
     url = resolved.url;
     stop = () => resolved.stop();
     source = `the embedded server in ${path.join(rootDir, '.outrig', 'postgres')}`;
@@ -80,4 +88,16 @@ export async function openDatabase(options: DatabaseOptions, io: CliIo): Promise
     throw err;
   }
   return { sql, target: redactUrl(url), close };
+}
+
+/** `OUTRIG_PG_PORT` as a port number, undefined when unset; a bad value is a usage error. */
+function pgPort(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw DbErrors.DB_OPTIONS_INVALID({
+      params: { reason: `OUTRIG_PG_PORT must be a port number (0-65535), got ${JSON.stringify(raw)}` },
+    });
+  }
+  return port;
 }

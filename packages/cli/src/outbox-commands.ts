@@ -17,7 +17,8 @@ const DATABASE_HELP = `
 Database (one of):
   --database-url <url>   a postgres:// URL
   --service <name>       that service's database on the system's embedded server
-                         (started if needed, stopped again after the command)
+                         (started if needed on $OUTRIG_PG_PORT, default 5488,
+                         and stopped again after the command; a running one is left running)
   DATABASE_URL           environment variable, used when neither option is given`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
