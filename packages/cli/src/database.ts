@@ -3,12 +3,10 @@ import {
   assertDatabaseReachable,
   createPgClient,
   DbErrors,
-  type PgPoolLike,
   redactUrl,
   resolveDatabaseUrl,
   type SqlClient,
 } from '@outrig/db';
-import pg from 'pg';
 import type { CliIo } from './io.ts';
 
 /** The database options every `outrig outbox` command takes. */
@@ -62,23 +60,21 @@ export async function openDatabase(options: DatabaseOptions, io: CliIo): Promise
   } else {
     return undefined;
   }
+  let sql: SqlClient;
   try {
-    // Checks the scheme (DB_URL_INVALID, password masked) before pg sees the URL.
-    await resolveDatabaseUrl({ databaseUrl: url, serviceName: 'outrig-cli', rootDir: io.cwd });
+    // createPgClient checks the scheme first (DB_URL_INVALID, password masked).
+    sql = createPgClient({
+      url,
+      max: 2,
+      applicationName: 'outrig-cli',
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
   } catch (err) {
     await stop();
     throw err;
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 2,
-    application_name: 'outrig-cli',
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
-  pool.on('error', () => {});
-  const sql = createPgClient({ pool: pool as unknown as PgPoolLike });
   const close = async () => {
-    await pool.end();
+    await sql.close();
     await stop();
   };
   try {
@@ -90,7 +86,7 @@ export async function openDatabase(options: DatabaseOptions, io: CliIo): Promise
   return { sql, target: redactUrl(url), close };
 }
 
-/** `OUTRIG_PG_PORT` as a port number, undefined when unset; a bad value is a usage error. */
+/** `OUTRIG_PG_PORT` as a port number, undefined when unset; a bad value fails with DB_OPTIONS_INVALID. */
 function pgPort(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const port = Number(raw);

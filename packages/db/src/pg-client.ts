@@ -44,6 +44,8 @@ export interface PgClientOptions {
   max?: number;
   /** `application_name` reported to PostgreSQL. */
   applicationName?: string;
+  /** Give up connecting after this many ms (default: wait as long as the OS does). */
+  connectTimeoutMs?: number;
 }
 
 const isolationLevels = new Set(['read committed', 'repeatable read', 'serializable']);
@@ -196,6 +198,7 @@ function createPool(options: PgClientOptions): PgPoolLike {
     max,
     application_name: options.applicationName,
     pipeline: true,
+    ...(options.connectTimeoutMs === undefined ? {} : { connectionTimeoutMillis: options.connectTimeoutMs }),
   });
   // An idle client's connection error (server restart) must not crash the process.
   pool.on('error', () => {});

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,5 +125,23 @@ describe.skipIf(!ok)('pg adapter on PostgreSQL', () => {
     await own.query('SELECT 1');
     await Promise.all([own.close(), own.close()]);
     await expect(own.query('SELECT 1')).rejects.toThrow();
+  });
+});
+
+describe('pg adapter connect timeout', () => {
+  it('connectTimeoutMs rejects a query to a server that accepts the connection but never answers', async () => {
+    // A TCP listener that never speaks the protocol: without a timeout the query would hang.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const sql = createPgClient({ url: `postgres://u@127.0.0.1:${port}/db`, max: 1, connectTimeoutMs: 200 });
+    try {
+      await expect(sql.query('SELECT 1')).rejects.toThrow(/timeout/i);
+    } finally {
+      await sql.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });
