@@ -1,3 +1,4 @@
+import { isOutrigError } from '@outrig/core/errors';
 import {
   listParked,
   type OutboxStatus,
@@ -182,7 +183,7 @@ async function withDatabase(
     if ((cause as { code?: unknown }).code === '42P01') {
       throw CliErrors.CLI_OUTBOX_MISSING({ params: { database: db.target }, cause });
     }
-    if ((cause as { name?: unknown }).name === 'OutrigError') throw cause;
+    if (isOutrigError(cause)) throw cause;
     const err = cause as { code?: string; message?: string };
     const reason = [err.code, err.message].filter(Boolean).join(': ') || String(cause);
     throw CliErrors.CLI_COMMAND_FAILED({
