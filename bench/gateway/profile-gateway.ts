@@ -6,9 +6,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLoadArgs } from '../lib/args.ts';
-import { type ProfileEntry, summarizeCpuProfile } from '../lib/cpu-profile.ts';
+import { printProfileSummary, summarizeCpuProfile } from '../lib/cpu-profile.ts';
 import { runLoad } from '../lib/load.ts';
-import { printTable, round } from '../lib/report.ts';
+import { round } from '../lib/report.ts';
 import { startServer } from '../lib/server-process.ts';
 import { startIssuer } from './issuer.ts';
 
@@ -58,12 +58,5 @@ const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
 if (!file) throw new Error(`no .cpuprofile in ${dir}`);
 const summary = summarizeCpuProfile(join(dir, file));
 rmSync(dir, { recursive: true, force: true });
-const rows = (entries: ProfileEntry[]) =>
-  entries.slice(0, top).map((e) => [e.key, round(e.ms), `${round(e.share * 100, 1)} %`]);
 console.log(`# gateway at ${round(rps)} req/s, ${round(cpu, 1)} µs CPU/req (profiling slows it)`);
-console.log('\n## self time by function');
-printTable(['function area:line', 'ms', 'share'], rows(summary.functions));
-console.log('\n## self time by area');
-printTable(['area', 'ms', 'share'], rows(summary.selfByArea));
-console.log('\n## inclusive time by area (on the stack)');
-printTable(['area', 'ms', 'share'], rows(summary.inclusiveByArea));
+printProfileSummary(summary, top);

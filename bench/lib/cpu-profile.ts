@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { printTable, round } from './report.ts';
 
 interface ProfileNode {
   id: number;
@@ -85,4 +86,16 @@ export function summarizeCpuProfile(file: string): ProfileSummary {
     selfByArea: sorted(selfArea),
     inclusiveByArea: sorted(inclArea),
   };
+}
+
+/** Prints the top `top` rows of each table of a summary: self time by function and by area, inclusive time by area. */
+export function printProfileSummary(summary: ProfileSummary, top: number): void {
+  const rows = (entries: ProfileEntry[]) =>
+    entries.slice(0, top).map((e) => [e.key, round(e.ms), `${round(e.share * 100, 1)} %`]);
+  console.log('\n## self time by function');
+  printTable(['function area:line', 'ms', 'share'], rows(summary.functions));
+  console.log('\n## self time by area');
+  printTable(['area', 'ms', 'share'], rows(summary.selfByArea));
+  console.log('\n## inclusive time by area (on the stack)');
+  printTable(['area', 'ms', 'share'], rows(summary.inclusiveByArea));
 }
