@@ -11,4 +11,9 @@ export const CliErrors = defineErrors({
       "The outbox tables are missing in {database}: run the service's migrations first (outboxMigrations)",
   },
   CLI_COMMAND_FAILED: { status: 500, message: '{command} failed: {reason}' },
+  CLI_SYSTEM_NOT_FOUND: {
+    status: 400,
+    message: 'No outrig.json in {dir} or any folder above it: run this inside a system made by `outrig new`',
+  },
+  CLI_SYSTEM_INVALID: { status: 400, message: '{file} is not a valid system description: {reason}' },
 });
