@@ -8,6 +8,7 @@ import { addOutboxCommands } from './outbox-commands.ts';
 const NEXT_STEP: Record<string, string> = {
   DB_UNREACHABLE: 'check the URL, that the server runs, and that it accepts this user and database',
   DB_URL_INVALID: 'pass a URL like postgres://user:password@host:5432/database',
+  DB_EMBEDDED_NOT_INSTALLED: 'or pass --database-url',
   DB_EMBEDDED_UNAVAILABLE: 'or pass --database-url',
   DB_EMBEDDED_START_FAILED: 'or pass --database-url',
 };

