@@ -72,7 +72,7 @@ export async function compilePackages(outDir: string, root: string = repoRoot): 
 /**
  * `npm run build`: compiles every publishable package to `packages/<name>/dist` (JavaScript and
  * declarations, same layout as `src`). Nothing in the repository uses `dist`: workspaces run
- * their sources (docs/architecture/0010-publishing-built-packages.md).
+ * their sources (docs/architecture/0003-typescript-without-a-build.md, Publishing).
  */
 export async function build(root: string = repoRoot): Promise<PublishablePackage[]> {
   const cache = path.join(root, 'node_modules', '.cache');

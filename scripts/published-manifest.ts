@@ -3,7 +3,7 @@ import type { PackageJson } from './build.ts';
 /**
  * The Node versions a published package declares. Only published manifests carry `engines`:
  * inside the repository the `node` devDependency runs everything on Node 24, whatever the
- * system Node that ran `npm ci` (docs/architecture/0010-publishing-built-packages.md).
+ * system Node that ran `npm ci` (docs/architecture/0003-typescript-without-a-build.md, Publishing).
  */
 export const PUBLISHED_ENGINES = { node: '>=22.18' } as const;
 
