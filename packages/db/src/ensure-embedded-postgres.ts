@@ -10,6 +10,12 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** TCP port on 127.0.0.1 when this call starts the server; `0` picks a free one. */
   port?: number;
+  /**
+   * When `port` is taken by another process (another checkout's server, say) at start:
+   * `fail` with DB_EMBEDDED_PORT_IN_USE naming both data directories, or use `any-free` port.
+   * A server of another data directory is never used either way.
+   */
+  portTaken?: 'fail' | 'any-free';
   /** Superuser created at initialisation. */
   user?: string;
   /** Its password (scram-sha-256); must match the one the data directory was initialised with. */
@@ -31,6 +37,7 @@ export interface EmbeddedPostgresOptions {
 /** Defaults of {@link EmbeddedPostgresOptions}, in one place. */
 export const embeddedPostgresDefaults = {
   port: 5488,
+  portTaken: 'fail',
   user: 'postgres',
   password: 'outrig',
   createPostgresUser: true,
@@ -169,6 +176,7 @@ function resolveOptions(options: EmbeddedPostgresOptions): ServerOptions & { dat
   const o = {
     dataDir,
     port: options.port ?? d.port,
+    portTaken: options.portTaken ?? d.portTaken,
     user: options.user ?? d.user,
     password: options.password ?? d.password,
     createPostgresUser: options.createPostgresUser ?? d.createPostgresUser,
@@ -178,6 +186,9 @@ function resolveOptions(options: EmbeddedPostgresOptions): ServerOptions & { dat
     ...(options.database === undefined ? {} : { database: options.database }),
   };
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw invalid(`port must be 0..65535`);
+  if (o.portTaken !== 'fail' && o.portTaken !== 'any-free') {
+    throw invalid(`portTaken must be "fail" or "any-free", got ${JSON.stringify(o.portTaken)}`);
+  }
   if (typeof o.user !== 'string' || o.user === '') throw invalid('user must be a non-empty string');
   if (typeof o.password !== 'string' || o.password === '' || o.password.includes('\n')) {
     throw invalid('password must be a non-empty single-line string');

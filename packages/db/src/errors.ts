@@ -49,6 +49,11 @@ export const DbErrors = defineErrors({
     message: 'Cannot use the database at {target} ({source}): {reason}',
     retryable: true,
   },
+  DB_EMBEDDED_PORT_IN_USE: {
+    status: 503,
+    message:
+      'Port {port} is taken by {occupant}, so the embedded PostgreSQL server for {dataDir} cannot listen there: stop that server, pass another port, or let a free one be chosen (portTaken: "any-free")',
+  },
   DB_EMBEDDED_START_FAILED: {
     status: 503,
     message: 'The embedded PostgreSQL server in {dataDir} did not start: {reason}',

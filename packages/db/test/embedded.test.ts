@@ -116,17 +116,51 @@ describe('embedded PostgreSQL', () => {
     await expect(readFile(pidFile)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('fails with DB_EMBEDDED_START_FAILED and the server log when its port is taken', async () => {
+  it('fails with DB_EMBEDDED_PORT_IN_USE when its port is taken, or takes a free one (any-free)', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
     try {
       await expect(ensureEmbeddedPostgres({ dataDir, port })).rejects.toMatchObject({
-        code: 'DB_EMBEDDED_START_FAILED',
-        message: expect.stringMatching(/Address already in use/),
+        code: 'DB_EMBEDDED_PORT_IN_USE',
+        message: expect.stringContaining(`Port ${port} is taken by another process`),
       });
+      const moved = await ensureEmbeddedPostgres({ dataDir, port, portTaken: 'any-free' });
+      try {
+        expect(moved.port).not.toBe(port);
+        expect(moved.owned).toBe(true);
+      } finally {
+        await moved.stop();
+      }
     } finally {
       blocker.close();
     }
   });
+
+  it("never uses another data directory's server that holds its port (two checkouts)", async () => {
+    const otherDir = path.join(rootDir, 'other-checkout', '.outrig', 'postgres');
+    const other = await ensureEmbeddedPostgres({ dataDir: otherDir, port: 0 });
+    try {
+      // Same default user and password: a login would succeed, the data would be the other's.
+      const err = await ensureEmbeddedPostgres({ dataDir, port: other.port }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'DB_EMBEDDED_PORT_IN_USE' });
+      expect((err as Error).message).toContain(otherDir);
+      expect((err as Error).message).toContain(dataDir);
+      const ours = await ensureEmbeddedPostgres({ dataDir, port: other.port, portTaken: 'any-free' });
+      try {
+        expect(ours.port).not.toBe(other.port);
+        const sql = createPgClient({ url: ours.adminUrl });
+        try {
+          const res = await sql.query<{ data_directory: string }>('SHOW data_directory');
+          expect(res.rows[0]!.data_directory).toBe(dataDir);
+        } finally {
+          await sql.close();
+        }
+      } finally {
+        await ours.stop();
+      }
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 });

@@ -25,6 +25,7 @@ import {
 export interface ServerOptions {
   readonly dataDir: string;
   readonly port: number;
+  readonly portTaken: 'fail' | 'any-free';
   readonly user: string;
   readonly password: string;
   readonly createPostgresUser: boolean;
@@ -109,26 +110,71 @@ async function start(o: ServerOptions): Promise<LocatedServer> {
   } else {
     await initCluster({ binaries, dataDir: o.dataDir, runAs, user: o.user, password: o.password });
   }
-  const port = o.port === 0 ? await freePort() : o.port;
-  const child = spawnPostgres({ ...o, binaries, port, runAs });
-  try {
-    await probeDataDirectory(
-      serverUrl(o, port, 'postgres'),
-      Date.now() + o.startTimeoutMs,
-      () => !hasExited(child),
-    );
-    return { port, child };
-  } catch (err) {
-    const exited = hasExited(child);
+  for (let attempt = 1; ; attempt++) {
+    const port = await choosePort(o);
+    const child = spawnPostgres({ ...o, binaries, port, runAs });
+    let dir: string;
+    try {
+      dir = await probeDataDirectory(
+        serverUrl(o, port, 'postgres'),
+        Date.now() + o.startTimeoutMs,
+        () => !hasExited(child),
+      );
+    } catch (err) {
+      const exited = hasExited(child);
+      await stopPostgres(child);
+      // Another starter (outside our lock) may have won the data directory: use its server.
+      const other = await findRunning(o).catch(() => undefined);
+      if (other !== undefined) return { port: other };
+      const reason = exited
+        ? `postgres exited while starting (is port ${port} free?)`
+        : `postgres did not accept connections within ${o.startTimeoutMs} ms`;
+      throw startFailed(o.dataDir, reason, o.logFile, err);
+    }
+    if (await sameDir(dir, o.dataDir)) return { port, child };
+    // The port was taken between the check and the start, and the probe reached that other
+    // server (same default password): never use a server of another data directory.
     await stopPostgres(child);
-    // Another starter (outside our lock) may have won the data directory: use its server.
-    const other = await findRunning(o).catch(() => undefined);
-    if (other !== undefined) return { port: other };
-    const reason = exited
-      ? `postgres exited while starting (is port ${port} free?)`
-      : `postgres did not accept connections within ${o.startTimeoutMs} ms`;
-    throw startFailed(o.dataDir, reason, o.logFile, err);
+    if (o.portTaken === 'fail' || attempt >= 3) {
+      throw portInUse(o, port, `the PostgreSQL server of ${dir}`);
+    }
   }
+}
+
+/** `o.port` when free; otherwise a free one (`any-free`) or DB_EMBEDDED_PORT_IN_USE. */
+async function choosePort(o: ServerOptions): Promise<number> {
+  if (o.port === 0) return freePort();
+  if (await portFree(o.port)) return o.port;
+  if (o.portTaken === 'any-free') return freePort();
+  throw portInUse(o, o.port, await occupant(o, o.port));
+}
+
+function portInUse(o: ServerOptions, port: number, occupant: string) {
+  return DbErrors.DB_EMBEDDED_PORT_IN_USE({
+    params: { port, occupant, dataDir: o.dataDir },
+    details: { port, dataDir: o.dataDir, occupant },
+  });
+}
+
+/** Who holds `port`: a PostgreSQL server that names its data directory, or another process. */
+async function occupant(o: ServerOptions, port: number): Promise<string> {
+  try {
+    const dir = await probeDataDirectory(serverUrl(o, port, 'postgres'), Date.now(), () => true);
+    return `the PostgreSQL server of ${dir}`;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return code === '28P01' || code === '28000'
+      ? 'a PostgreSQL server that refused our login'
+      : 'another process';
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function freePort(): Promise<number> {
