@@ -1,6 +1,7 @@
 import { isOutrigError } from '@outrig/core/errors';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { addDevCommand } from './dev/dev-command.ts';
 import { type CliIo, processIo } from './io.ts';
 import { addOutboxCommands } from './outbox-commands.ts';
 
@@ -40,6 +41,7 @@ Examples:
   $ outrig outbox --help`,
     );
   addOutboxCommands(program, cli);
+  addDevCommand(program, cli);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -24,6 +24,11 @@ const ServiceEntry = Type.Object(
     entry: Type.Optional(Type.String({ minLength: 1 })),
     /** Extra environment for `outrig dev` (development defaults; the real environment wins). */
     env: Type.Optional(Type.Record(Type.String(), Type.String())),
+    /**
+     * Development-only environment for `outrig dev`, applied only when the service's database is
+     * the embedded server and none of these variables is set (a seeded admin, say).
+     */
+    embeddedEnv: Type.Optional(Type.Record(Type.String(), Type.String())),
     /** Issues the system's tokens: `outrig dev` wires JWT_* and client credentials for the others. */
     auth: Type.Optional(Type.Boolean()),
   },
@@ -83,6 +88,7 @@ export interface SystemService {
   readonly database: boolean;
   readonly entry: string;
   readonly env: Readonly<Record<string, string>>;
+  readonly embeddedEnv: Readonly<Record<string, string>>;
   readonly auth: boolean;
 }
 
@@ -115,6 +121,7 @@ export type SystemFile = {
       database?: boolean;
       entry?: string;
       env?: Record<string, string>;
+      embeddedEnv?: Record<string, string>;
       auth?: boolean;
     }
   >;
@@ -194,6 +201,7 @@ export function parseSystem(parsed: unknown, root: string, file = path.join(root
       database: s.database ?? kind !== 'gateway',
       entry: s.entry ?? 'src/main.ts',
       env: s.env ?? {},
+      embeddedEnv: s.embeddedEnv ?? {},
       auth: s.auth ?? false,
     };
   });

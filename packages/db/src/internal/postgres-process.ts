@@ -91,7 +91,14 @@ export async function sameDir(a: string, b: string): Promise<boolean> {
 export async function stopPostgres(child: ChildProcess): Promise<void> {
   if (hasExited(child)) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const waitFor = (ms: number) => Promise.race([exited.then(() => true), sleep(ms).then(() => false)]);
+  // The grace timer is cancelled once the server is gone: it must not keep the process alive.
+  const waitFor = async (ms: number) => {
+    const cancel = new AbortController();
+    const timeout = sleep(ms, false, { signal: cancel.signal }).catch(() => true);
+    const done = await Promise.race([exited.then(() => true), timeout]);
+    cancel.abort();
+    return done;
+  };
   child.kill('SIGINT');
   if (await waitFor(20_000)) return;
   child.kill('SIGQUIT');

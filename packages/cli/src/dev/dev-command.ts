@@ -1,0 +1,58 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { CliIo } from '../io.ts';
+import { runDev } from './run-dev.ts';
+
+/** Adds `outrig dev` to `program`. */
+export function addDevCommand(program: Command, io: CliIo): void {
+  program
+    .command('dev')
+    .description('Run the system of outrig.json: databases, every service with reload and restart')
+    .option('--cwd <dir>', 'folder of the system (outrig.json here or above)', '.')
+    .option('--only <services>', 'run only these services (comma-separated)', list)
+    .option('--json', 'one JSON object per line (started, ready, exited, restarted, reloaded, …)')
+    .option('--start-timeout <seconds>', 'how long each service may take to answer /health', seconds, 60)
+    .addHelpText(
+      'after',
+      `
+Databases (a database per service):
+  <SERVICE>_DATABASE_URL  that service's own database, used as is
+                          (DATABASE_URL_<SERVICE> is accepted too)
+  DATABASE_URL            a server: each service gets database <system>_<service> on it,
+                          created if absent (the role needs CREATEDB, or create them first)
+  neither                 the embedded PostgreSQL server in <OUTRIG_HOME>/.outrig/postgres,
+                          on OUTRIG_PG_PORT or outrig.json dev.postgresPort (5488); a port
+                          taken by another process moves it to a free one (remembered in
+                          .outrig/postgres.port) unless OUTRIG_PG_PORT asks for that port
+
+Environment: <SERVICE>_PORT overrides a service's port (0: any free one); OUTRIG_HOME is the
+folder of .outrig/ (default: the system's folder); BUS_URL, REGISTRY_URL, JWT_* pass through;
+NO_COLOR turns colours off.
+
+Examples:
+  $ outrig dev
+  $ outrig dev --cwd examples/shop --only auth-service,inventory-service
+  $ outrig dev --json | jq -c 'select(.event == "reloaded")'`,
+    )
+    .action((options: { cwd: string; only?: string[]; json?: boolean }) =>
+      runDev(
+        { cwd: options.cwd, ...(options.only ? { only: options.only } : {}), json: options.json === true },
+        io,
+      ),
+    );
+}
+
+function list(value: string, previous: string[] | undefined): string[] {
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0.');
+  return n;
+}

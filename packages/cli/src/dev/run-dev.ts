@@ -1,0 +1,202 @@
+import net from 'node:net';
+import path from 'node:path';
+import { CliErrors } from '../errors.ts';
+import type { CliIo } from '../io.ts';
+import { loadSystem, SYSTEM_FILE, type System, type SystemService } from '../system/system-file.ts';
+import { type DevDatabases, prepareDatabases } from './dev-databases.ts';
+import { createAuthEnv, serviceEnv, servicePort } from './dev-env.ts';
+import { createDevOutput, type DevOutput } from './dev-output.ts';
+import { ServiceRunner, StartFailure } from './service-runner.ts';
+import { urlTable } from './url-table.ts';
+
+export interface DevOptions {
+  /** Folder to look for outrig.json in (and above). Default: the current folder. */
+  cwd?: string;
+  /** Run only these services. */
+  only?: string[];
+  /** One JSON object per line, no decoration. */
+  json?: boolean;
+  /** How long each service may take to answer /health. Default 60 s. */
+  startTimeoutMs?: number;
+}
+
+/** Where `outrig dev` waits for its stop signal; tests pass their own. */
+export interface DevSignals {
+  /** Resolves when the run should stop (SIGINT/SIGTERM by default). */
+  readonly stopped: Promise<unknown>;
+  dispose(): void;
+}
+
+/**
+ * `outrig dev`: the system of outrig.json on one machine — databases (embedded PostgreSQL, or
+ * DATABASE_URL servers), every service as its own process with reload and restart, a URL table.
+ * Resolves when stopped (everything it started has exited); throws a coded error when the
+ * system cannot start (after stopping what did).
+ */
+export async function runDev(options: DevOptions, io: CliIo, signals = processSignals()): Promise<void> {
+  // The database server is an unref'ed child: without this, waiting for it to stop would let
+  // the event loop run dry and the process end before the server has stopped.
+  const keepAlive = setInterval(() => {}, 60_000);
+  try {
+    await runSystem(options, io, signals);
+  } finally {
+    clearInterval(keepAlive);
+    signals.dispose();
+  }
+}
+
+async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): Promise<void> {
+  const began = Date.now();
+  const system = await loadSystem(path.resolve(io.cwd, options.cwd ?? '.'));
+  const services = select(system, options.only);
+  const colour = !options.json && io.env.NO_COLOR === undefined && process.stdout.isTTY === true;
+  const out = createDevOutput({
+    json: options.json === true,
+    colour,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    nameWidth: Math.max(...services.map((s) => s.name.length)),
+  });
+  const home = path.resolve(io.cwd, io.env.OUTRIG_HOME ?? system.root);
+  const runners: ServiceRunner[] = [];
+  let databases: DevDatabases | undefined;
+  const stopAll = async () => {
+    await Promise.all(runners.map((r) => r.stop()));
+    await databases?.stop();
+  };
+  try {
+    databases = await startDatabases(system, services, home, io, out);
+    const ports = await choosePorts(system.services, io.env);
+    const authEnv = createAuthEnv(system, ports, io.env);
+    const behindGateway = system.services.some((s) => s.kind === 'gateway');
+    for (const service of services) {
+      const env = serviceEnv(service, io.env, {
+        home,
+        port: ports.get(service.name)!,
+        database: await databases.envFor(service),
+        auth: authEnv(service),
+        embedded: databases.embedded(service),
+        behindGateway,
+      });
+      runners.push(
+        new ServiceRunner(service, ports.get(service.name)!, env, out, options.startTimeoutMs ?? 60_000),
+      );
+    }
+    const starting = Promise.all(runners.map((r) => r.start()));
+    const first = await Promise.race([starting, signals.stopped.then(() => 'signal' as const)]);
+    if (first === 'signal') {
+      await stopAll();
+      out.emit({ event: 'stopped' });
+      return;
+    }
+  } catch (err) {
+    await stopAll();
+    if (err instanceof StartFailure) {
+      out.note(`\n${err.service} failed to start (${err.message}). Its output:\n\n`);
+      for (const line of err.lines) out.note(`  ${line}\n`);
+      throw CliErrors.CLI_DEV_START_FAILED({
+        params: { service: err.service, reason: err.message },
+        details: { service: err.service, code: err.exit?.code ?? null },
+      });
+    }
+    throw err;
+  }
+  out.emit({
+    event: 'running',
+    services: runners.map((r) => ({ service: r.service.name, pid: r.pid, url: r.url })),
+    ms: Date.now() - began,
+  });
+  out.note(urlTable(system, runners));
+  for (const r of runners) await r.supervise();
+  await signals.stopped;
+  out.note('\nStopping …\n');
+  await stopAll();
+  out.emit({ event: 'stopped' });
+}
+
+function select(system: System, only: string[] | undefined): SystemService[] {
+  if (only === undefined || only.length === 0) return [...system.services];
+  const names = new Set(system.services.map((s) => s.name));
+  for (const name of only) {
+    if (!names.has(name)) {
+      throw CliErrors.CLI_DEV_UNKNOWN_SERVICE({
+        params: {
+          service: name,
+          file: path.join(system.root, SYSTEM_FILE),
+          services: [...names].join(', '),
+        },
+      });
+    }
+  }
+  return system.services.filter((s) => only.includes(s.name));
+}
+
+async function startDatabases(
+  system: System,
+  services: readonly SystemService[],
+  home: string,
+  io: CliIo,
+  out: DevOutput,
+): Promise<DevDatabases> {
+  const embedded = services.some((s) => s.database) && !io.env.DATABASE_URL;
+  if (embedded)
+    out.note(`Starting embedded PostgreSQL (data in ${path.join(home, '.outrig', 'postgres')}) …\n`);
+  const databases = await prepareDatabases(system, services, home, io.env);
+  const server = databases.server;
+  if (server) {
+    if (databases.movedFrom !== undefined) {
+      out.note(
+        `Port ${databases.movedFrom} is taken by another process: the server listens on ${server.port}.\n`,
+      );
+    }
+    out.emit({ event: 'database', source: 'embedded', dataDir: server.dataDir, port: server.port });
+  } else if (services.some((s) => s.database)) {
+    out.emit({ event: 'database', source: io.env.DATABASE_URL ? 'server' : 'per-service' });
+  }
+  return databases;
+}
+
+/** Every service's port (all of them, so the auth wiring knows the issuer's); `0` becomes a free one. */
+async function choosePorts(
+  services: readonly SystemService[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Map<string, number>> {
+  const ports = new Map<string, number>();
+  for (const s of services) {
+    const port = servicePort(s, env);
+    ports.set(s.name, port === 0 ? await freePort() : port);
+  }
+  return ports;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** SIGINT or SIGTERM, once; a second one while stopping kills at once (exit 130). */
+function processSignals(): DevSignals {
+  let handler: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    let count = 0;
+    handler = () => {
+      if (++count > 1) process.exit(130);
+      resolve();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+  return {
+    stopped,
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import type { SystemService } from '../system/system-file.ts';
+import type { DevOutput } from './dev-output.ts';
+import { type ProcessExit, ServiceProcess } from './service-process.ts';
+import { type ServiceWatch, watchService } from './watch-service.ts';
+
+/** A reload or restart waits this long for the old process's graceful shutdown, then kills it. */
+const RELOAD_GRACE_MS = 3_000;
+/** A final stop (Ctrl-C) waits this long before killing. */
+const STOP_GRACE_MS = 15_000;
+/** Up this long, a service's crash count starts again from zero. */
+const STABLE_MS = 30_000;
+
+/** A service that did not come up: its exit (or none: no /health in time) and its last output. */
+export class StartFailure extends Error {
+  readonly service: string;
+  readonly exit: ProcessExit | undefined;
+  readonly lines: readonly string[];
+
+  constructor(service: string, exit: ProcessExit | undefined, lines: readonly string[], timeoutMs: number) {
+    super(
+      exit === undefined
+        ? `no /health within ${timeoutMs / 1000} s`
+        : exit.signal
+          ? `signal ${exit.signal}`
+          : `exit code ${exit.code}`,
+    );
+    this.service = service;
+    this.exit = exit;
+    this.lines = lines;
+  }
+}
+
+/**
+ * Runs one service for `outrig dev`: starts it, restarts it with backoff (1 s, 2 s, 4 s … 30 s)
+ * when it exits on its own, and restarts it at once when one of its files changes.
+ */
+export class ServiceRunner {
+  private current: ServiceProcess | undefined;
+  private watch: ServiceWatch | undefined;
+  private stopping = false;
+  private crashes = 0;
+  private backoff: NodeJS.Timeout | undefined;
+  /** Serialises reloads and restarts: one process at a time holds the port. */
+  private queue: Promise<void> = Promise.resolve();
+  private pendingChange: string | undefined;
+
+  readonly service: SystemService;
+  readonly port: number;
+  private readonly env: Readonly<Record<string, string>>;
+  private readonly out: DevOutput;
+  /** How long the service may take to answer /health after it was spawned. */
+  private readonly startTimeoutMs: number;
+
+  constructor(
+    service: SystemService,
+    port: number,
+    env: Readonly<Record<string, string>>,
+    out: DevOutput,
+    startTimeoutMs: number,
+  ) {
+    this.service = service;
+    this.port = port;
+    this.env = env;
+    this.out = out;
+    this.startTimeoutMs = startTimeoutMs;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.current?.pid ?? 0;
+  }
+
+  /** Starts the process and waits for /health; a StartFailure when it exits or times out first. */
+  async start(): Promise<void> {
+    const began = Date.now();
+    const proc = this.spawn();
+    try {
+      await proc.healthy(this.url, this.startTimeoutMs);
+    } catch (exit) {
+      throw new StartFailure(
+        this.service.name,
+        exit as ProcessExit | undefined,
+        proc.lines,
+        this.startTimeoutMs,
+      );
+    }
+    this.out.emit({
+      event: 'ready',
+      service: this.service.name,
+      pid: proc.pid,
+      url: this.url,
+      ms: Date.now() - began,
+    });
+  }
+
+  /** From now on: restart after a crash, reload on a change. */
+  async supervise(): Promise<void> {
+    if (this.current) this.onExit(this.current);
+    this.watch = await watchService(this.service.dir, (file) => this.changed(file));
+  }
+
+  /** Stops watching and stops the process (SIGTERM, then SIGKILL after 15 s). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.backoff);
+    this.watch?.close();
+    await this.queue.catch(() => {});
+    await this.current?.stop(STOP_GRACE_MS);
+  }
+
+  /** Output lines of the latest process, for a failure report. */
+  get lines(): readonly string[] {
+    return this.current?.lines ?? [];
+  }
+
+  private spawn(): ServiceProcess {
+    const proc = new ServiceProcess({
+      cwd: this.service.dir,
+      entry: this.service.entry,
+      env: this.env,
+      onLine: (line) => this.out.emit({ event: 'log', service: this.service.name, line }),
+    });
+    this.current = proc;
+    this.out.emit({ event: 'started', service: this.service.name, pid: proc.pid, port: this.port });
+    return proc;
+  }
+
+  private onExit(proc: ServiceProcess): void {
+    const upSince = Date.now();
+    void proc.exited.then((exit) => {
+      if (this.stopping || this.current !== proc || proc.replaced) return;
+      this.out.emit({ event: 'exited', service: this.service.name, pid: proc.pid, ...exitFields(exit) });
+      if (Date.now() - upSince > STABLE_MS) this.crashes = 0;
+      const delayMs = Math.min(30_000, 1000 * 2 ** Math.min(this.crashes, 5));
+      this.crashes++;
+      this.backoff = setTimeout(() => this.enqueue(() => this.restart(delayMs)), delayMs);
+    });
+  }
+
+  private async restart(delayMs: number): Promise<void> {
+    if (this.stopping || this.current?.running) return;
+    const proc = this.spawn();
+    this.onExit(proc);
+    this.out.emit({
+      event: 'restarted',
+      service: this.service.name,
+      pid: proc.pid,
+      attempt: this.crashes,
+      delayMs,
+    });
+    await proc.healthy(this.url, this.startTimeoutMs).then(
+      () =>
+        this.out.emit({ event: 'ready', service: this.service.name, pid: proc.pid, url: this.url, ms: 0 }),
+      () => {}, // its exit is reported (and retried) by onExit
+    );
+  }
+
+  private changed(file: string): void {
+    if (this.stopping) return;
+    // Several saves while a reload runs: one more reload after it, for the last file.
+    const queued = this.pendingChange !== undefined;
+    this.pendingChange = file;
+    if (!queued) this.enqueue(() => this.reload());
+  }
+
+  private async reload(): Promise<void> {
+    const file = this.pendingChange ?? '';
+    this.pendingChange = undefined;
+    if (this.stopping) return;
+    const began = Date.now();
+    clearTimeout(this.backoff); // a fix saved while it waits to restart after a crash: start now
+    const old = this.current;
+    if (old) {
+      old.replaced = true;
+      await old.stop(RELOAD_GRACE_MS);
+    }
+    if (this.stopping) return;
+    const proc = this.spawn();
+    this.onExit(proc);
+    try {
+      await proc.healthy(this.url, this.startTimeoutMs);
+      this.crashes = 0;
+      this.out.emit({
+        event: 'reloaded',
+        service: this.service.name,
+        pid: proc.pid,
+        file,
+        ms: Date.now() - began,
+      });
+    } catch {
+      // Exited (a syntax error, say): reported and retried with backoff by onExit; a fix reloads it.
+    }
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue.then(step).catch(() => {});
+  }
+}
+
+function exitFields(exit: ProcessExit): { code: number | null; signal: string | null } {
+  return { code: exit.code, signal: exit.signal };
+}
