@@ -4,7 +4,9 @@
  * migrations differ from the files (DB_MIGRATION_MISMATCH), applying nothing to it.
  * `npm run db:migrate -- --status` only reports applied / pending / mismatched per migration.
  *
- * Databases: `DATABASE_URL_<SERVICE>` (e.g. DATABASE_URL_INVENTORY_SERVICE) when set, else the
+ * Databases, as `npm start` (`outrig dev`) gives them (docs/architecture/0010): the service's
+ * `<SERVICE>_DATABASE_URL` (e.g. INVENTORY_SERVICE_DATABASE_URL; `DATABASE_URL_<SERVICE>` is
+ * accepted too), else database `shop_<service>` on the server of `DATABASE_URL`, else the
  * embedded server of `npm start` (started for the command and stopped after).
  */
 import {
@@ -29,11 +31,18 @@ const plan: [string, () => Promise<MigrationSet[]>][] = [
 
 let embedded: EmbeddedPostgresServer | undefined;
 async function urlFor(service: string): Promise<string> {
-  const configured = process.env[`DATABASE_URL_${service.toUpperCase().replace(/-/g, '_')}`];
+  const prefix = service.toUpperCase().replace(/-/g, '_');
+  const configured = process.env[`${prefix}_DATABASE_URL`] || process.env[`DATABASE_URL_${prefix}`];
   if (configured) return configured;
+  if (process.env.DATABASE_URL) {
+    return (await ensureDatabase(process.env.DATABASE_URL, serviceDatabaseName(`shop_${service}`))).url;
+  }
   embedded ??= await ensureEmbeddedPostgres({
     dataDir: `${(process.env.OUTRIG_HOME ?? root).replace(/\/$/, '')}/.outrig/postgres`,
     port: Number(process.env.OUTRIG_PG_PORT ?? 5488),
+    // A running server of this folder is used wherever it listens; a taken port (another
+    // checkout's server) is never used: a free one is.
+    portTaken: 'any-free',
   });
   return (await ensureDatabase(embedded.adminUrl, serviceDatabaseName(service))).url;
 }

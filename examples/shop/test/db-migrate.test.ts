@@ -23,8 +23,8 @@ afterAll(async () => {
 async function migrateCommand(...args: string[]): Promise<{ code: number; out: string }> {
   const env = {
     ...process.env,
-    DATABASE_URL_INVENTORY_SERVICE: inventory.url,
-    DATABASE_URL_NOTIFICATION_SERVICE: notification.url,
+    INVENTORY_SERVICE_DATABASE_URL: inventory.url, // the documented name
+    DATABASE_URL_NOTIFICATION_SERVICE: notification.url, // the older spelling, still accepted
   };
   try {
     const { stdout, stderr } = await run(process.execPath, [SCRIPT, ...args], { env });

@@ -107,7 +107,7 @@ describe('ops pack: Prometheus files', () => {
     }
   });
 
-  it('targets/shop.json lists every service of system.ts (regenerate with generate-targets.ts)', () => {
+  it('targets/shop.json lists every service of outrig.json (regenerate with generate-targets.ts)', () => {
     expect(read('targets/shop.json'), 'run: node examples/shop/ops/prometheus/generate-targets.ts').toBe(
       renderTargets(scrapeTargets()),
     );

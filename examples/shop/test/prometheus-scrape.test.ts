@@ -10,7 +10,7 @@ import {
   startPrometheus,
 } from '../ops/prometheus/prometheus-process.ts';
 import { renderTargets, scrapeTargets } from '../ops/prometheus/targets.ts';
-import { services as system } from '../system.ts';
+import { shopServices as system } from './support/shop-services.ts';
 import { bearer, type TestIssuer } from './support/tokens.ts';
 import { startWiredShop, type WiredShop } from './support/wired-shop.ts';
 

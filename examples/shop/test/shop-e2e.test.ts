@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { eventually, freePort } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The README's quick start, as a user runs it: the launcher (`npm start` = this file) with the
-// embedded PostgreSQL server and the postgres transport — no servers configured — reached
-// through the gateway only, and the README's walkthrough run as written.
-const START = fileURLToPath(new URL('../start.ts', import.meta.url));
+// The README's quick start, as a user runs it: `npm start` (`outrig dev --cwd examples/shop`)
+// with the embedded PostgreSQL server and the postgres transport — no servers configured —
+// reached through the gateway only, and the README's walkthrough run as written.
+const OUTRIG = fileURLToPath(new URL('../../../packages/cli/src/bin.ts', import.meta.url));
+const SHOP = fileURLToPath(new URL('..', import.meta.url));
 
 let launcher: ChildProcess;
 let output = '';
@@ -40,12 +41,12 @@ beforeAll(async () => {
   for (const name of Object.keys(env)) {
     if (/^(DATABASE_URL|BUS_URL|REGISTRY_URL|JWT_|AUTH_CLIENT|SHOP_ADMIN_)/.test(name)) delete env[name];
   }
-  launcher = spawn(process.execPath, [START], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  launcher = spawn(process.execPath, [OUTRIG, 'dev', '--cwd', SHOP], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   launcher.stdout!.on('data', (d) => (output += d));
   launcher.stderr!.on('data', (d) => (output += d));
   await eventually(
     'the system to start',
-    async () => (output.includes('Outrig shop is running') ? true : undefined),
+    async () => (output.includes('shop is running:') ? true : undefined),
     { timeoutMs: 90_000, context: () => output },
   );
   // Writes need an admin: log in as the seeded development admin, as the README shows.

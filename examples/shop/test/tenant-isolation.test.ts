@@ -1,5 +1,5 @@
 // Issue #5 acceptance: "a tenant-A token never reads tenant-B data — test over every
-// tenant-scoped route of the reference system". Every service `npm start` runs (system.ts) is
+// tenant-scoped route of the reference system". Every service `npm start` runs (outrig.json) is
 // started here with real tokens from the real auth-service (register, login, client
 // credentials, the seeded admin), and EVERY route each of them serves — read from Fastify's
 // route table and from /openapi.json; for the gateway, its route table (the prefixes it
@@ -26,7 +26,7 @@ import { createAuthService } from '../services/auth-service/src/service.ts';
 import { createShopGateway } from '../services/gateway/src/gateway.ts';
 import { createInventoryService } from '../services/inventory-service/src/service.ts';
 import { createNotificationService } from '../services/notification-service/src/service.ts';
-import { services as system } from '../system.ts';
+import { shopServices as system } from './support/shop-services.ts';
 import { bearer, SHOP_AUDIENCE, SHOP_ISSUER } from './support/tokens.ts';
 
 const hasPg = await serverAvailable('postgres');
@@ -477,7 +477,7 @@ beforeAll(async () => {
     if (running.has(spec.name) || !FACTORIES[spec.name]) continue;
     const service = await FACTORIES[spec.name]!({
       ...common,
-      ...(spec.database === false ? {} : { DATABASE_URL: await database(spec.name) }),
+      ...(!spec.database ? {} : { DATABASE_URL: await database(spec.name) }),
       JWT_JWKS_URL: `${authUrl}/.well-known/jwks.json`,
       SERVICE_PORT: '0',
     });
@@ -522,9 +522,9 @@ afterAll(async () => {
 }, 60_000);
 
 describe.skipIf(!hasPg)('tenant isolation over every route of the reference system', () => {
-  it('starts every service of system.ts (a new service must be added here)', () => {
+  it('starts every service of outrig.json (a new service must be added here)', () => {
     const missing = system.map((s) => s.name).filter((name) => !FACTORIES[name]);
-    expect(missing, 'services in system.ts this test does not start: add them to FACTORIES').toEqual([]);
+    expect(missing, 'services in outrig.json this test does not start: add them to FACTORIES').toEqual([]);
     expect([...running.keys()].sort()).toEqual(system.map((s) => s.name).sort());
   });
 

@@ -1,5 +1,5 @@
 /**
- * Writes `targets/shop.json` (Prometheus file_sd) from examples/shop/system.ts.
+ * Writes `targets/shop.json` (Prometheus file_sd) from examples/shop/outrig.json.
  * Run: `node examples/shop/ops/prometheus/generate-targets.ts` (Prometheus picks the change up
  * without a restart). A test fails while the file is out of date.
  */

@@ -1,9 +1,21 @@
 /**
- * The scrape targets of the reference system, derived from `examples/shop/system.ts` — the file
+ * The scrape targets of the reference system, derived from `examples/shop/outrig.json` — the file
  * Prometheus reads through `file_sd_configs` (`targets/shop.json`). Regenerate it after adding a
- * service to system.ts: `node examples/shop/ops/prometheus/generate-targets.ts`.
+ * service to outrig.json: `node examples/shop/ops/prometheus/generate-targets.ts`.
  */
-import { type ServiceSpec, services } from '../../system.ts';
+import shop from '../../outrig.json' with { type: 'json' };
+
+/** A service of outrig.json, as the targets need it. */
+export interface ServiceSpec {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** The services of examples/shop/outrig.json, in its order. */
+export const services: readonly ServiceSpec[] = Object.entries(shop.services).map(([name, s]) => ({
+  name,
+  port: s.port,
+}));
 
 /** One Prometheus file_sd target group: a service's instances, labelled with its `job`. */
 export interface TargetGroup {
@@ -14,7 +26,7 @@ export interface TargetGroup {
 export interface ScrapeTargetOptions {
   /** Where the services listen. Default `127.0.0.1` (`SERVICE_HOST`'s default). */
   readonly host?: string;
-  /** A service's port. Default: its port in system.ts. */
+  /** A service's port. Default: its port in outrig.json. */
   readonly port?: (spec: ServiceSpec) => number;
 }
 

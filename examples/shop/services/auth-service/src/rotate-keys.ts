@@ -5,7 +5,8 @@
  * tokens verify until they expire (AUTH_ACCESS_TTL_S + 300 s). Keys past that are deleted.
  * `--now` switches at once (a compromised key). Running instances need no restart.
  *
- * Database: `DATABASE_URL_AUTH_SERVICE` or `DATABASE_URL` when set, else the embedded server of
+ * Database: `AUTH_SERVICE_DATABASE_URL` (or `DATABASE_URL_AUTH_SERVICE`), else `DATABASE_URL` (the
+ * service's own database, as in a deployment), else the embedded server of
  * `npm start` (database `auth_service`; started for the command and stopped after). Migrations
  * are applied first, so it also works on a fresh database.
  */
@@ -46,11 +47,13 @@ if (!Number.isInteger(activateInS) || activateInS < 0)
 
 let embedded: EmbeddedPostgresServer | undefined;
 async function databaseUrl(): Promise<string> {
-  const configured = process.env.DATABASE_URL_AUTH_SERVICE ?? process.env.DATABASE_URL;
+  const configured =
+    process.env.AUTH_SERVICE_DATABASE_URL || process.env.DATABASE_URL_AUTH_SERVICE || process.env.DATABASE_URL;
   if (configured) return configured;
   embedded = await ensureEmbeddedPostgres({
     dataDir: `${(process.env.OUTRIG_HOME ?? shopRoot).replace(/\/$/, '')}/.outrig/postgres`,
     port: Number(process.env.OUTRIG_PG_PORT ?? 5488),
+    portTaken: 'any-free',
   });
   return (await ensureDatabase(embedded.adminUrl, serviceDatabaseName('auth-service'))).url;
 }
