@@ -41,7 +41,10 @@ beforeAll(async () => {
   for (const name of Object.keys(env)) {
     if (/^(DATABASE_URL|BUS_URL|REGISTRY_URL|JWT_|AUTH_CLIENT|SHOP_ADMIN_)/.test(name)) delete env[name];
   }
-  launcher = spawn(process.execPath, [OUTRIG, 'dev', '--cwd', SHOP], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  launcher = spawn(process.execPath, [OUTRIG, 'dev', '--cwd', SHOP], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   launcher.stdout!.on('data', (d) => (output += d));
   launcher.stderr!.on('data', (d) => (output += d));
   await eventually(

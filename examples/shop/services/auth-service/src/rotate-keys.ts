@@ -48,7 +48,9 @@ if (!Number.isInteger(activateInS) || activateInS < 0)
 let embedded: EmbeddedPostgresServer | undefined;
 async function databaseUrl(): Promise<string> {
   const configured =
-    process.env.AUTH_SERVICE_DATABASE_URL || process.env.DATABASE_URL_AUTH_SERVICE || process.env.DATABASE_URL;
+    process.env.AUTH_SERVICE_DATABASE_URL ||
+    process.env.DATABASE_URL_AUTH_SERVICE ||
+    process.env.DATABASE_URL;
   if (configured) return configured;
   embedded = await ensureEmbeddedPostgres({
     dataDir: `${(process.env.OUTRIG_HOME ?? shopRoot).replace(/\/$/, '')}/.outrig/postgres`,
