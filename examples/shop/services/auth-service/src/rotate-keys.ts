@@ -5,8 +5,9 @@
  * tokens verify until they expire (AUTH_ACCESS_TTL_S + 300 s). Keys past that are deleted.
  * `--now` switches at once (a compromised key). Running instances need no restart.
  *
- * Database: `AUTH_SERVICE_DATABASE_URL` (or `DATABASE_URL_AUTH_SERVICE`), else `DATABASE_URL` (the
- * service's own database, as in a deployment), else the embedded server of
+ * Database, as `npm start` (`outrig dev`) gives it: `AUTH_SERVICE_DATABASE_URL` (or
+ * `DATABASE_URL_AUTH_SERVICE`), else database `shop_auth_service` on the server of `DATABASE_URL`,
+ * else the embedded server of
  * `npm start` (database `auth_service`; started for the command and stopped after). Migrations
  * are applied first, so it also works on a fresh database.
  */
@@ -47,11 +48,11 @@ if (!Number.isInteger(activateInS) || activateInS < 0)
 
 let embedded: EmbeddedPostgresServer | undefined;
 async function databaseUrl(): Promise<string> {
-  const configured =
-    process.env.AUTH_SERVICE_DATABASE_URL ||
-    process.env.DATABASE_URL_AUTH_SERVICE ||
-    process.env.DATABASE_URL;
+  const configured = process.env.AUTH_SERVICE_DATABASE_URL || process.env.DATABASE_URL_AUTH_SERVICE;
   if (configured) return configured;
+  if (process.env.DATABASE_URL) {
+    return (await ensureDatabase(process.env.DATABASE_URL, serviceDatabaseName('shop_auth-service'))).url;
+  }
   embedded = await ensureEmbeddedPostgres({
     dataDir: `${(process.env.OUTRIG_HOME ?? shopRoot).replace(/\/$/, '')}/.outrig/postgres`,
     port: Number(process.env.OUTRIG_PG_PORT ?? 5488),
