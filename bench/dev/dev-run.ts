@@ -36,7 +36,7 @@ export async function startDev(dir: string, timeoutMs = 300_000): Promise<DevRun
     env[`${name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(ports[name]);
   }
   const began = performance.now();
-  const child = spawn(process.execPath, [BIN, 'dev', '--json'], {
+  const child = spawn(process.execPath, [BIN, 'dev', '--json', '--start-timeout', '300'], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

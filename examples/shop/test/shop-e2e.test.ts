@@ -41,7 +41,7 @@ beforeAll(async () => {
   for (const name of Object.keys(env)) {
     if (/^(DATABASE_URL|BUS_URL|REGISTRY_URL|JWT_|AUTH_CLIENT|SHOP_ADMIN_)/.test(name)) delete env[name];
   }
-  launcher = spawn(process.execPath, [OUTRIG, 'dev', '--cwd', SHOP], {
+  launcher = spawn(process.execPath, [OUTRIG, 'dev', '--cwd', SHOP, '--start-timeout', '150'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
