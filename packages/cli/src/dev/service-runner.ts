@@ -107,7 +107,8 @@ export class ServiceRunner {
     this.stopping = true;
     clearTimeout(this.backoff);
     this.watch?.close();
-    await this.queue.catch(() => {});
+    // Not waiting for a reload in progress: stopping its process ends its wait for /health,
+    // and it starts nothing once `stopping` is set.
     await this.current?.stop(STOP_GRACE_MS);
   }
 
