@@ -182,6 +182,18 @@ describe('outrig dev: two systems at once, failures', () => {
     expect(dev.stderr).toContain('error: CLI_DEV_START_FAILED:');
   }, 150_000);
 
+  it('--start-timeout: a service without /health in time is a failed start', async () => {
+    const dir = await copyFixture('timeout');
+    dirs.push(dir);
+    const dev = new DevProcess(
+      ['--only', 'greeter', '--start-timeout', '0.2'],
+      { GREETER_PORT: String(await freePort()) },
+      dir,
+    );
+    expect(await dev.exited).toBe(1);
+    expect(dev.stderr).toContain('CLI_DEV_START_FAILED: greeter failed to start (no /health within 0.2 s)');
+  }, 60_000);
+
   it('--only with an unknown service is a coded error naming the services', async () => {
     const dir = await copyFixture('unknown');
     dirs.push(dir);

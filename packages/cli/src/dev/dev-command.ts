@@ -33,9 +33,14 @@ Examples:
   $ outrig dev --cwd examples/shop --only auth-service,inventory-service
   $ outrig dev --json | jq -c 'select(.event == "reloaded")'`,
     )
-    .action((options: { cwd: string; only?: string[]; json?: boolean }) =>
+    .action((options: { cwd: string; only?: string[]; json?: boolean; startTimeout: number }) =>
       runDev(
-        { cwd: options.cwd, ...(options.only ? { only: options.only } : {}), json: options.json === true },
+        {
+          cwd: options.cwd,
+          ...(options.only ? { only: options.only } : {}),
+          json: options.json === true,
+          startTimeoutMs: options.startTimeout * 1000,
+        },
         io,
       ),
     );

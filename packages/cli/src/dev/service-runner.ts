@@ -1,3 +1,5 @@
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SystemService } from '../system/system-file.ts';
 import type { DevOutput } from './dev-output.ts';
 import { type ProcessExit, ServiceProcess } from './service-process.ts';
@@ -43,6 +45,8 @@ export class ServiceRunner {
   /** Serialises reloads and restarts: one process at a time holds the port. */
   private queue: Promise<void> = Promise.resolve();
   private pendingChange: string | undefined;
+  /** Replaced processes still shutting down. */
+  private readonly retiring = new Set<Promise<unknown>>();
 
   readonly service: SystemService;
   readonly port: number;
@@ -109,7 +113,7 @@ export class ServiceRunner {
     this.watch?.close();
     // Not waiting for a reload in progress: stopping its process ends its wait for /health,
     // and it starts nothing once `stopping` is set.
-    await this.current?.stop(STOP_GRACE_MS);
+    await Promise.all([this.current?.stop(STOP_GRACE_MS), ...this.retiring]);
   }
 
   /** Output lines of the latest process, for a failure report. */
@@ -176,7 +180,12 @@ export class ServiceRunner {
     const old = this.current;
     if (old) {
       old.replaced = true;
-      await old.stop(RELOAD_GRACE_MS);
+      // The new process boots while the old one drains, deregisters and flushes: it only has
+      // to wait until the old one has stopped listening (fastify closes its listener first).
+      const stopped = old.stop(RELOAD_GRACE_MS);
+      this.retiring.add(stopped);
+      void stopped.finally(() => this.retiring.delete(stopped));
+      await Promise.race([stopped, portReleased(this.port, stopped)]);
     }
     if (this.stopping) return;
     const proc = this.spawn();
@@ -198,6 +207,23 @@ export class ServiceRunner {
 
   private enqueue(step: () => Promise<void>): void {
     this.queue = this.queue.then(step).catch(() => {});
+  }
+}
+
+/** Resolves once nothing listens on 127.0.0.1:`port` (polling every 10 ms), or `until` settles. */
+async function portReleased(port: number, until: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void until.finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return;
+    await sleep(10);
   }
 }
 
