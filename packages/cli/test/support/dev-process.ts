@@ -41,7 +41,9 @@ export class DevProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: readonly string[], env: Record<string, string | undefined>, cwd: string) {
-    this.child = spawn(process.execPath, [BIN, 'dev', ...args], {
+    // A shared, loaded machine can take a minute to start a small service: allow more by default.
+    const timeout = args.includes('--start-timeout') ? [] : ['--start-timeout', '180'];
+    this.child = spawn(process.execPath, [BIN, 'dev', ...timeout, ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
