@@ -50,7 +50,7 @@ beforeAll(async () => {
   await eventually(
     'the system to start',
     async () => (output.includes('shop is running:') ? true : undefined),
-    { timeoutMs: 90_000, context: () => output },
+    { timeoutMs: 240_000, context: () => output },
   );
   // Writes need an admin: log in as the seeded development admin, as the README shows.
   const login = await fetch(`${gateway()}/api/v1/auth/login`, {
@@ -60,7 +60,7 @@ beforeAll(async () => {
   });
   expect(login.status).toBe(200);
   adminToken = ((await login.json()) as { data: { accessToken: string } }).data.accessToken;
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (launcher && launcher.exitCode === null) {
