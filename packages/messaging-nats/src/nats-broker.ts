@@ -8,12 +8,14 @@ import type {
   PublishResult,
   SubscribeOptions,
   Subscription,
+  TailHandler,
 } from '@outrig/messaging';
 import { NatsErrors } from './errors.ts';
 import { openGroupSubscription } from './internal/group-subscription.ts';
 import { ensureStream } from './internal/jetstream-setup.ts';
 import { publishBatch } from './internal/publisher.ts';
 import { Semaphore } from './internal/semaphore.ts';
+import { openTail } from './internal/tail-consumer.ts';
 import { withTimeout } from './internal/with-timeout.ts';
 import {
   type NatsBrokerOptions,
@@ -68,6 +70,7 @@ class JetStreamBroker implements NatsBroker {
     orderedByKey: true,
     brokerDedupe: true,
     headers: true,
+    tail: true,
   };
   readonly connection: NatsConnection;
   readonly #jsm: JetStreamManager;
@@ -127,6 +130,20 @@ class JetStreamBroker implements NatsBroker {
       await inner.close();
       throw NatsErrors.NATS_BROKER_CLOSED();
     }
+    const subscription: Subscription = {
+      close: async () => {
+        this.#subscriptions.delete(subscription);
+        await inner.close();
+      },
+    };
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Ordered (ephemeral, unacked) consumers from each stream's end, deleted on close. */
+  async tail(topics: readonly string[], handler: TailHandler): Promise<Subscription> {
+    if (this.#closing) throw NatsErrors.NATS_BROKER_CLOSED();
+    const inner = await openTail({ js: this.#js, jsm: this.#jsm, options: this.#o }, topics, handler);
     const subscription: Subscription = {
       close: async () => {
         this.#subscriptions.delete(subscription);

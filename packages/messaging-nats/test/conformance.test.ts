@@ -1,3 +1,5 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { describeBrokerConformance, NatsServer, natsServerInstalled } from '@outrig/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createNatsBroker, type NatsBroker } from '../src/index.ts';
@@ -28,5 +30,20 @@ describeBrokerConformance({
     await (broker as NatsBroker).connection.close();
   },
   restartServer: () => server!.restart(),
+  // Every consumer (durable or ephemeral) on the topics' streams, asked on a connection of its own.
+  leftovers: async (topics) => {
+    const nc = await connect({ servers: new URL(server!.url).host });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const found: string[] = [];
+      for (const topic of topics) {
+        const stream = `${prefix}_${topic.replaceAll('.', '_')}`;
+        for await (const c of jsm.consumers.list(stream)) found.push(`consumer ${stream}/${c.name}`);
+      }
+      return found;
+    } finally {
+      await nc.close();
+    }
+  },
   cleanup: () => deleteStreams(server!.url, prefix),
 });

@@ -7,6 +7,7 @@ import type {
   PublishResult,
   SubscribeOptions,
   Subscription,
+  TailHandler,
 } from '@outrig/messaging';
 import pg from 'pg';
 import { PostgresBusErrors } from './errors.ts';
@@ -15,6 +16,7 @@ import { partitionFor } from './internal/partition-for.ts';
 import { prepareBatch, TOPIC_PATTERN, writeMessages } from './internal/publisher.ts';
 import { deleteExpired } from './internal/retention.ts';
 import { ensureSchema } from './internal/schema.ts';
+import { TailReader } from './internal/tail-reader.ts';
 import { TopicRegistry } from './internal/topic-registry.ts';
 import { WakeListener } from './internal/wake-listener.ts';
 import {
@@ -43,6 +45,7 @@ const CAPABILITIES: BrokerCapabilities = Object.freeze({
   orderedByKey: true,
   brokerDedupe: true,
   headers: false,
+  tail: true,
 });
 
 /**
@@ -72,6 +75,7 @@ class PostgresBusBroker implements PostgresBroker {
   readonly #pool: pg.Pool | undefined;
   readonly #registry: TopicRegistry;
   readonly #members = new Set<GroupMember>();
+  readonly #tails = new Set<TailReader>();
   readonly #pending = new Set<Promise<unknown>>();
   #listener: WakeListener | undefined;
   #schema: Promise<void> | undefined;
@@ -181,6 +185,33 @@ class PostgresBusBroker implements PostgresBroker {
     };
   }
 
+  /**
+   * Reads the bus log from its current end, remembering offsets in memory only: writes nothing
+   * (not even the schema or the topic), so closing it leaves nothing behind.
+   */
+  async tail(topics: readonly string[], handler: TailHandler): Promise<Subscription> {
+    if (this.#closing) throw PostgresBusErrors.PGBUS_CLOSED();
+    const unique = validateSubscription(topics, { group: 'tail' }, handler as DeliveryHandler);
+    const reader = new TailReader({
+      sql: this.#sql,
+      schema: this.#o.schema,
+      topics: unique,
+      handler,
+      pollIntervalMs: this.#o.pollIntervalMs,
+      batchSize: this.#o.batchSize,
+      onError: this.#o.onError,
+    });
+    await reader.start();
+    this.#tails.add(reader);
+    this.#startListener();
+    return {
+      close: async () => {
+        this.#tails.delete(reader);
+        await reader.stop();
+      },
+    };
+  }
+
   async ping(): Promise<void> {
     try {
       await this.#sql.query('select 1');
@@ -205,6 +236,8 @@ class PostgresBusBroker implements PostgresBroker {
     // Handlers settling now may still publish follow-up events: publishing closes after them.
     await Promise.all([...this.#members].map((m) => m.close()));
     this.#members.clear();
+    await Promise.all([...this.#tails].map((t) => t.stop()));
+    this.#tails.clear();
     this.#publishClosed = true;
     await Promise.allSettled([...this.#pending]);
     await this.#listener?.stop();
@@ -217,6 +250,8 @@ class PostgresBusBroker implements PostgresBroker {
     clearInterval(this.#cleanupTimer);
     for (const m of this.#members) m.destroy();
     this.#members.clear();
+    for (const t of this.#tails) void t.stop();
+    this.#tails.clear();
     await this.#listener?.stop();
     if (this.#pool) await this.#pool.end().catch(() => {});
     this.#closed ??= Promise.resolve();
@@ -245,6 +280,7 @@ class PostgresBusBroker implements PostgresBroker {
 
   #wake(topics: readonly string[] | '*'): void {
     for (const m of this.#members) m.wake(topics);
+    for (const t of this.#tails) t.wake(topics);
   }
 }
 

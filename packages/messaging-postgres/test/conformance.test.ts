@@ -30,6 +30,15 @@ describeBrokerConformance({
     await terminateBackends((await bus()).sql, broker);
     await stopping;
   },
+  // Groups, members and committed offsets the bus holds for these topics (tables in "outrig_bus").
+  leftovers: async (topics) => {
+    const { rows } = await (await bus()).sql.query<{ what: string }>(
+      `select 'group ' || grp as what from outrig_bus.group_partitions where topic = any($1::text[])
+       union select 'member ' || grp || '/' || member_id from outrig_bus.members where topics && $1::text[]`,
+      [topics],
+    );
+    return rows.map((r) => r.what);
+  },
   // No restartServer: the shared PostgreSQL must not be restarted. test/reconnect.test.ts kills
   // the broker's backends mid-stream instead.
 });

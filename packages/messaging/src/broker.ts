@@ -20,6 +20,11 @@ export interface BrokerCapabilities {
   readonly brokerDedupe: boolean;
   /** Events travel in CloudEvents binary mode: attributes as headers, data as the body. */
   readonly headers: boolean;
+  /**
+   * {@link Broker.tail} is implemented: a non-durable read that leaves no consumer group,
+   * consumer or offset behind. Absent means false (adapters written before it are unaffected).
+   */
+  readonly tail?: boolean;
 }
 
 /** One message to publish. */
@@ -79,6 +84,18 @@ export interface Subscription {
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
 
+/** One message seen by a {@link Broker.tail}: nothing to acknowledge, nobody else affected. */
+export interface TailMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly event: CloudEvent;
+  /** The publisher's {@link OutgoingMessage.traceContext}, when the transport carried it. */
+  readonly traceContext?: TraceCarrier;
+}
+
+/** Called once per tailed message, one at a time, in publish order per key. */
+export type TailHandler = (message: TailMessage) => void | Promise<void>;
+
 /**
  * The Broker port: a transport for CloudEvents.
  *
@@ -103,6 +120,15 @@ export interface Broker {
     options: SubscribeOptions,
     handler: DeliveryHandler,
   ): Promise<Subscription>;
+  /**
+   * A non-durable read, for watching (`outrig events tail`): hands `handler` every message
+   * published to `topics` after the returned promise resolves, until the subscription is closed.
+   * It joins no consumer group, takes no message away from any group, acknowledges nothing, and
+   * on `close()` leaves nothing behind on the server (no group, consumer, offset or topic; a topic
+   * that does not exist yet is waited for, not created). At most once: a message published while
+   * the connection is down may be missed. Present when `capabilities.tail` is true.
+   */
+  tail?(topics: readonly string[], handler: TailHandler): Promise<Subscription>;
   /** Rejects when the broker is unreachable; used by `/ready`. */
   ping(): Promise<void>;
   close(): Promise<void>;

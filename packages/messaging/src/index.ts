@@ -7,6 +7,8 @@ export type {
   PublishResult,
   SubscribeOptions,
   Subscription,
+  TailHandler,
+  TailMessage,
 } from './broker.ts';
 export { CLOUD_EVENT_ATTRIBUTES, type CloudEvent, defaultTopic } from './cloud-event.ts';
 // --- consumers, inbox, memory broker, resolveBroker exports (below) ---

@@ -8,5 +8,6 @@ describeBrokerConformance({
   name: 'memory',
   create: async () => createMemoryBroker({ hub }),
   crash: (broker) => (broker as MemoryBroker).crash(),
+  leftovers: async (topics) => topics.flatMap((t) => hub.groups(t).map((g) => `group ${g}`)),
   timeoutMs: 10_000,
 });

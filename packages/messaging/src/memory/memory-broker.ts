@@ -1,4 +1,12 @@
-import type { Broker, BrokerCapabilities, OutgoingMessage, PublishResult } from '../broker.ts';
+import type {
+  Broker,
+  BrokerCapabilities,
+  OutgoingMessage,
+  PublishResult,
+  Subscription,
+  TailHandler,
+} from '../broker.ts';
+import type { CloudEvent } from '../cloud-event.ts';
 import { MessagingErrors } from '../errors.ts';
 import { createMemoryHub, type MemoryHub } from './memory-hub.ts';
 import { MemorySubscription } from './memory-subscription.ts';
@@ -29,6 +37,7 @@ const CAPABILITIES: BrokerCapabilities = {
   orderedByKey: true,
   brokerDedupe: false,
   headers: false,
+  tail: true,
 };
 
 /**
@@ -51,6 +60,7 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
     }
   }
   const subscriptions = new Set<MemorySubscription>();
+  const tails = new Set<Subscription>();
   let closed = false;
   const ensureOpen = () => {
     if (closed) throw MessagingErrors.BUS_CLOSED({ params: { broker: 'memory' } });
@@ -92,18 +102,45 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): MemoryBro
       sub.onClose = () => subscriptions.delete(sub);
       return sub;
     },
+    async tail(topics: readonly string[], handler: TailHandler): Promise<Subscription> {
+      ensureOpen();
+      if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' || !t)) {
+        throw MessagingErrors.BUS_OPTIONS_INVALID({ params: { reason: 'topics must be non-empty strings' } });
+      }
+      // One message at a time, in append order; a handler that throws does not stop the tail.
+      let chain = Promise.resolve();
+      const stop = hub.watch(topics, (m) => {
+        const message = {
+          topic: m.topic,
+          key: m.key,
+          event: JSON.parse(m.json) as CloudEvent,
+          ...(m.traceContext && { traceContext: { ...m.traceContext } }),
+        };
+        chain = chain.then(() => handler(message)).catch(() => {});
+      });
+      const subscription: Subscription = {
+        async close() {
+          stop();
+          tails.delete(subscription);
+          await chain;
+        },
+      };
+      tails.add(subscription);
+      return subscription;
+    },
     async ping() {
       ensureOpen();
     },
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([...subscriptions].map((s) => s.close()));
+      await Promise.all([...subscriptions, ...tails].map((s) => s.close()));
     },
     async crash() {
       closed = true;
       for (const s of subscriptions) s.crash();
       subscriptions.clear();
+      for (const t of tails) void t.close();
     },
   };
 }

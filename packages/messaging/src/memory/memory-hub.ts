@@ -15,6 +15,7 @@ export interface MemoryHubOptions {
 export class MemoryHub {
   readonly #topics = new Map<string, StoredMessage[]>();
   readonly #groups = new Map<string, MemoryGroup>();
+  readonly #watchers = new Set<{ topics: ReadonlySet<string>; see: (message: StoredMessage) => void }>();
   readonly #maxRetained: number;
 
   constructor(options: MemoryHubOptions = {}) {
@@ -37,6 +38,26 @@ export class MemoryHub {
     return [...this.#topics.keys()];
   }
 
+  /**
+   * Names of the consumer groups the hub holds, or only those following `topic` (a test helper:
+   * a tail must add none).
+   */
+  groups(topic?: string): string[] {
+    return [...this.#groups.values()]
+      .filter((g) => topic === undefined || g.hasTopic(topic))
+      .map((g) => g.name);
+  }
+
+  /**
+   * @internal Calls `see` with every message appended to `topics` from now on (a tail: no
+   * group, nothing retained for it). Returns the function that stops watching.
+   */
+  watch(topics: readonly string[], see: (message: StoredMessage) => void): () => void {
+    const watcher = { topics: new Set(topics), see };
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
+  }
+
   /** @internal Appends to the topic log and hands the message to every group following it. */
   append(message: StoredMessage): void {
     let log = this.#topics.get(message.topic);
@@ -51,6 +72,9 @@ export class MemoryHub {
     }
     for (const group of this.#groups.values()) {
       if (group.hasTopic(message.topic)) group.enqueue(message);
+    }
+    for (const watcher of this.#watchers) {
+      if (watcher.topics.has(message.topic)) watcher.see(message);
     }
   }
 

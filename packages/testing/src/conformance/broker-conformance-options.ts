@@ -31,6 +31,12 @@ export interface BrokerConformanceOptions {
   crash?(broker: Broker): Promise<void>;
   /** Stops and restarts the real server (reconnect check). If omitted, that check is skipped. */
   restartServer?(): Promise<void>;
+  /**
+   * What the server holds for `topics` on behalf of readers: consumer groups, consumers,
+   * committed offsets — one name per thing (e.g. `group billing`, `consumer oc_x_1`). The tail
+   * check calls it after a tail closed and expects nothing; if omitted, that check is skipped.
+   */
+  leftovers?(topics: readonly string[]): Promise<string[]>;
   /** Per-check timeout in ms; default 20000. */
   readonly timeoutMs?: number;
   /**

@@ -6,6 +6,7 @@ import { ConformanceHarness } from './conformance-harness.ts';
 import { consumerChecks } from './consumer-checks.ts';
 import { deliveryChecks } from './delivery-checks.ts';
 import { groupChecks } from './group-checks.ts';
+import { tailChecks } from './tail-checks.ts';
 
 /** Every check of the suite, in the order they run. */
 export const brokerConformanceChecks: readonly ConformanceCheck[] = [
@@ -13,6 +14,7 @@ export const brokerConformanceChecks: readonly ConformanceCheck[] = [
   ...groupChecks,
   ...deliveryChecks.slice(2),
   ...consumerChecks,
+  ...tailChecks,
 ];
 
 /**
