@@ -29,4 +29,24 @@ export const CliErrors = defineErrors({
     message:
       'Could not create database {database} for {service} on {server}: {reason} — create it with a role that may (CREATE DATABASE), or set {variable} to a database of its own',
   },
+  CLI_SERVICE_UNKNOWN: {
+    status: 400,
+    message: 'No service {service} in {file}: the services are {services}',
+  },
+  CLI_SERVICE_NO_DATABASE: {
+    status: 400,
+    message: '{service} has no database (outrig.json says database: false, or it is a gateway)',
+  },
+  CLI_MIGRATIONS_NOT_FOUND: {
+    status: 400,
+    message:
+      "{service}'s migrations could not be loaded from {file}: {reason} — export `migrations` (MigrationSet[] or a function returning them), or set services.{service}.migrations in outrig.json",
+  },
+  CLI_RESET_REFUSED: { status: 400, message: 'Not resetting {database}: {reason}' },
+  CLI_TOOL_MISSING: { status: 400, message: '{tool} is not installed: {install}' },
+  CLI_BUS_UNAVAILABLE: { status: 400, message: 'No bus to read from: {reason}' },
+  CLI_DOCTOR_FOUND_PROBLEMS: {
+    status: 500,
+    message: '{count} found: see above for each fix',
+  },
 });

@@ -2,6 +2,10 @@ import { isOutrigError } from '@outrig/core/errors';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { addDevCommand } from './dev/dev-command.ts';
+import { addCompletionCommand } from './completion-command.ts';
+import { addDbCommands } from './db-commands.ts';
+import { addDoctorCommand } from './doctor/doctor-command.ts';
+import { addEventsCommands } from './events-commands.ts';
 import { type CliIo, processIo } from './io.ts';
 import { addOutboxCommands } from './outbox-commands.ts';
 
@@ -38,10 +42,18 @@ export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Pro
 Examples:
   $ outrig outbox status --database-url postgres://app:secret@db:5432/orders
   $ outrig outbox parked --service order-service
+  $ outrig db migrate inventory-service
+  $ outrig events tail product.events
+  $ outrig doctor
+  $ outrig completion bash > ~/.local/share/bash-completion/completions/outrig
   $ outrig outbox --help`,
     );
   addOutboxCommands(program, cli);
   addDevCommand(program, cli);
+  addDbCommands(program, cli);
+  addEventsCommands(program, cli);
+  addDoctorCommand(program, cli);
+  addCompletionCommand(program, cli);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -31,6 +31,16 @@ const ServiceEntry = Type.Object(
     embeddedEnv: Type.Optional(Type.Record(Type.String(), Type.String())),
     /** Issues the system's tokens: `outrig dev` wires JWT_* and client credentials for the others. */
     auth: Type.Optional(Type.Boolean()),
+    /**
+     * Module exporting `migrations` (MigrationSet[] or a function returning them), relative to
+     * `dir`, for `outrig db`. Default `src/migrations.ts`.
+     */
+    migrations: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Module exporting `config` (the service's own config schema, without the core keys),
+     * relative to `dir`, for `outrig doctor`. Default `src/config.ts`.
+     */
+    config: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );
@@ -90,6 +100,10 @@ export interface SystemService {
   readonly env: Readonly<Record<string, string>>;
   readonly embeddedEnv: Readonly<Record<string, string>>;
   readonly auth: boolean;
+  /** Migrations module, relative to `dir` (default `src/migrations.ts`). */
+  readonly migrations: string;
+  /** Config schema module, relative to `dir` (default `src/config.ts`). */
+  readonly config: string;
 }
 
 /** A system as `outrig.json` describes it, with defaults filled in. */
@@ -123,6 +137,8 @@ export type SystemFile = {
       env?: Record<string, string>;
       embeddedEnv?: Record<string, string>;
       auth?: boolean;
+      migrations?: string;
+      config?: string;
     }
   >;
   dev?: { postgresPort?: number; dashboardPort?: number };
@@ -203,6 +219,8 @@ export function parseSystem(parsed: unknown, root: string, file = path.join(root
       env: s.env ?? {},
       embeddedEnv: s.embeddedEnv ?? {},
       auth: s.auth ?? false,
+      migrations: s.migrations ?? 'src/migrations.ts',
+      config: s.config ?? 'src/config.ts',
     };
   });
   if (services.filter((s) => s.auth).length > 1) {

@@ -1,4 +1,7 @@
 import { int, str, url } from '@outrig/core';
+import { databaseConfig } from '@outrig/db';
+import { discoveryConfig } from '@outrig/discovery';
+import { messagingConfig } from '@outrig/messaging';
 
 /**
  * auth-service's own config keys (on top of the kit's, the database's and messaging's).
@@ -73,3 +76,9 @@ export const authConfig = {
     optional: true,
   }),
 } as const;
+
+/**
+ * auth-service's whole config schema on top of the kit's core keys: what `createService({ config })`
+ * gets, and what `outrig doctor` validates without starting the service.
+ */
+export const config = { ...databaseConfig, ...messagingConfig, ...discoveryConfig, ...authConfig };

@@ -10,3 +10,6 @@ export async function authMigrations(): Promise<MigrationSet[]> {
   );
   return [outboxMigrations, inboxMigrations, own];
 }
+
+/** What `outrig db migrate|status|reset auth-service` applies (the `migrations` export convention). */
+export const migrations = authMigrations;

@@ -6,13 +6,13 @@ import {
   createService,
   type Service,
 } from '@outrig/core';
-import { connectDatabase, databaseConfig } from '@outrig/db';
-import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
-import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
+import { connectDatabase, type databaseConfig } from '@outrig/db';
+import { connectDiscovery, type discoveryConfig, discoveryOptions } from '@outrig/discovery';
+import { connectMessaging, type messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Accounts } from './accounts.ts';
 import { ClientRegistry } from './clients/client-registry.ts';
-import { authConfig } from './config.ts';
+import { type authConfig, config as serviceConfig } from './config.ts';
 import { AuthErrors } from './errors.ts';
 import { ensureSigningKey, KEY_RETENTION_MARGIN_S } from './keys/rotate-signing-keys.ts';
 import { SIGNING_ALG } from './keys/signing-key.ts';
@@ -54,7 +54,7 @@ export async function createAuthService(
     name: 'auth-service',
     port: 8001,
     description: 'Accounts, login, JWT issuance (ES256) and JWKS',
-    config: { ...databaseConfig, ...messagingConfig, ...discoveryConfig, ...authConfig },
+    config: serviceConfig,
     env: options.env,
     logStream: options.logStream,
     // Routes declaring `auth` verify against this service's own keys (JWT_ISSUER/JWT_AUDIENCE are

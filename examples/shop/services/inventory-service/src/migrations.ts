@@ -10,3 +10,6 @@ export async function inventoryMigrations(): Promise<MigrationSet[]> {
   );
   return [outboxMigrations, inboxMigrations, own];
 }
+
+/** What `outrig db migrate|status|reset inventory-service` applies (the `migrations` export convention). */
+export const migrations = inventoryMigrations;

@@ -5,10 +5,11 @@ import {
   createService,
   type Service,
 } from '@outrig/core';
-import { connectDatabase, databaseConfig } from '@outrig/db';
-import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
-import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
+import { connectDatabase, type databaseConfig } from '@outrig/db';
+import { connectDiscovery, discoveryOptions } from '@outrig/discovery';
+import { connectMessaging, type messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { config as serviceConfig } from './config.ts';
 import { inventoryMigrations } from './migrations.ts';
 import { Products } from './products.ts';
 import { createPostgresProductRepository } from './repositories/postgres-product-repository.ts';
@@ -32,7 +33,7 @@ export async function createInventoryService(options: InventoryServiceOptions = 
     name: 'inventory-service',
     port: 8004,
     description: 'Products and stock',
-    config: { ...databaseConfig, ...messagingConfig, ...discoveryConfig },
+    config: serviceConfig,
     env: options.env,
     logStream: options.logStream,
   });

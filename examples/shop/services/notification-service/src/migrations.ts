@@ -10,3 +10,6 @@ export async function notificationMigrations(): Promise<MigrationSet[]> {
   );
   return [outboxMigrations, inboxMigrations, own];
 }
+
+/** What `outrig db migrate|status|reset notification-service` applies (the `migrations` export convention). */
+export const migrations = notificationMigrations;

@@ -1,8 +1,9 @@
 import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
-import { connectDatabase, databaseConfig } from '@outrig/db';
-import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
-import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
+import { connectDatabase } from '@outrig/db';
+import { connectDiscovery, discoveryOptions } from '@outrig/discovery';
+import { connectMessaging, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { config as serviceConfig } from './config.ts';
 import { notificationMigrations } from './migrations.ts';
 import { createNotificationRepository } from './repositories/notification-repository.ts';
 import { notificationRoutesV1 } from './routes/v1.ts';
@@ -23,7 +24,7 @@ export async function createNotificationService(
     name: 'notification-service',
     port: 8006,
     description: 'Notifications for every event',
-    config: { ...databaseConfig, ...messagingConfig, ...discoveryConfig },
+    config: serviceConfig,
     env: options.env,
     logStream: options.logStream,
   });

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import {
+  assertDatabaseReachable,
+  createPgClient,
+  DbErrors,
+  ensureEmbeddedPostgres,
+  redactUrl,
+  type SqlClient,
+  serviceDatabaseName,
+} from '@outrig/db';
+import type { CliIo } from '../io.ts';
+import { exists } from './service-modules.ts';
+import { envPrefix, type System, type SystemService } from './system-file.ts';
+
+/** How a `db` command picks a service's database. */
+export interface ServiceDatabaseOptions {
+  databaseUrl?: string;
+  /** Told when the embedded server has to be started (a few seconds; longer the first time). */
+  progress?: (text: string) => void;
+}
+
+/** A service's database, connected. */
+export interface ServiceDatabase {
+  readonly sql: SqlClient;
+  /** The full URL (with its password): for `db url` and `db shell` only. */
+  readonly url: string;
+  /** The URL with its password masked, for messages. */
+  readonly target: string;
+  /** `--database-url`, `<NAME>_DATABASE_URL`, or `the embedded server in <dir>`. */
+  readonly source: string;
+  /** True on the system's embedded server (what `db reset` may do without `--force`). */
+  readonly embedded: boolean;
+  /** True when this command started the embedded server (it stops on close). */
+  readonly startedHere: boolean;
+  close(): Promise<void>;
+}
+
+/** How long to wait for a connection before reporting DB_UNREACHABLE. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** `INVENTORY_SERVICE_DATABASE_URL`: the variable naming one service's database. */
+export function serviceDatabaseVariable(service: string): string {
+  return `${envPrefix(service)}_DATABASE_URL`;
+}
+
+/**
+ * Connects to a service's database: `--database-url`, else `<NAME>_DATABASE_URL`, else the
+ * service's database (`order-service` → `order_service`, created if absent) on the system's
+ * embedded server under `$OUTRIG_HOME` or the system root, on `$OUTRIG_PG_PORT` or outrig.json's
+ * `dev.postgresPort` — the one `outrig dev` runs, used where it runs, started (and stopped on
+ * close) when it does not.
+ */
+export async function openServiceDatabase(
+  system: System,
+  service: SystemService,
+  options: ServiceDatabaseOptions,
+  io: CliIo,
+): Promise<ServiceDatabase> {
+  const variable = serviceDatabaseVariable(service.name);
+  let url: string;
+  let source: string;
+  let embedded = false;
+  let startedHere = false;
+  let stop = async () => {};
+  if (options.databaseUrl !== undefined) {
+    url = options.databaseUrl;
+    source = '--database-url';
+  } else if (io.env[variable]) {
+    url = io.env[variable] as string;
+    source = variable;
+  } else {
+    const home = path.resolve(io.cwd, io.env.OUTRIG_HOME || system.root);
+    const dataDir = path.join(home, '.outrig', 'postgres');
+    if (!(await exists(path.join(dataDir, 'postmaster.pid')))) {
+      options.progress?.(`Starting the embedded PostgreSQL (data in ${dataDir}) …\n`);
+    }
+    const server = await ensureEmbeddedPostgres({
+      dataDir,
+      port: pgPort(io.env.OUTRIG_PG_PORT) ?? system.dev.postgresPort,
+      database: serviceDatabaseName(service.name),
+    });
+    url = server.url;
+    source = `the embedded server in ${dataDir}`;
+    embedded = true;
+    startedHere = server.owned;
+    stop = () => server.stop();
+  }
+  let sql: SqlClient;
+  try {
+    sql = createPgClient({
+      url,
+      max: 2,
+      applicationName: 'outrig-cli',
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const close = async () => {
+    await sql.close();
+    await stop();
+  };
+  try {
+    await assertDatabaseReachable(sql, { url, source });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { sql, url, target: redactUrl(url), source, embedded, startedHere, close };
+}
+
+/** `OUTRIG_PG_PORT` as a port number, undefined when unset; a bad value fails with DB_OPTIONS_INVALID. */
+export function pgPort(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw DbErrors.DB_OPTIONS_INVALID({
+      params: { reason: `OUTRIG_PG_PORT must be a port number (0-65535), got ${JSON.stringify(raw)}` },
+    });
+  }
+  return port;
+}
