@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { type MigrationStatus, migrate, migrationStatus } from '@outrig/db';
+import { type MigrationSet, type MigrationStatus, migrate, migrationStatus } from '@outrig/db';
 import type { Command } from 'commander';
 import { asCommandError, type SystemOptions, systemOf, systemOption, usageError } from './command-helpers.ts';
 import { CliErrors } from './errors.ts';
@@ -9,7 +9,7 @@ import type { CliIo } from './io.ts';
 import { findExecutable } from './system/find-executable.ts';
 import { openServiceDatabase, type ServiceDatabase } from './system/service-database.ts';
 import { exists, findDatabaseService, loadServiceMigrations } from './system/service-modules.ts';
-import type { System, SystemService } from './system/system-file.ts';
+import type { SystemService } from './system/system-file.ts';
 
 type DbOptions = SystemOptions & { databaseUrl?: string; json?: boolean };
 
@@ -56,8 +56,7 @@ Examples:
   $ INVENTORY_SERVICE_DATABASE_URL=postgres://app:secret@db:5432/inventory outrig db migrate inventory-service --json`,
     )
     .action((name: string, options: DbOptions, command: Command) =>
-      withServiceDatabase(name, options, command, io, async (db, service) => {
-        const sets = await loadServiceMigrations(service);
+      withServiceDatabase(name, options, command, io, async (db, service, sets) => {
         const { applied } = await migrate(db.sql, sets);
         if (options.json) {
           io.stdout(`${JSON.stringify({ service: service.name, database: db.target, applied })}\n`);
@@ -85,8 +84,8 @@ Examples:
   $ outrig db status inventory-service --json --database-url postgres://app:secret@db:5432/inventory`,
     )
     .action((name: string, options: DbOptions, command: Command) =>
-      withServiceDatabase(name, options, command, io, async (db, service) => {
-        const status = await migrationStatus(db.sql, await loadServiceMigrations(service));
+      withServiceDatabase(name, options, command, io, async (db, service, sets) => {
+        const status = await migrationStatus(db.sql, sets);
         io.stdout(options.json ? `${JSON.stringify(status)}\n` : statusText(service.name, db.target, status));
       }),
     );
@@ -153,7 +152,7 @@ Examples:
       if (!options.yes) {
         usageError(command, `reset drops every table of ${name}'s database: add --yes to do it`);
       }
-      return withServiceDatabase(name, options, command, io, async (db, service) => {
+      return withServiceDatabase(name, options, command, io, async (db, service, sets) => {
         if (!db.embedded && !options.force) {
           throw CliErrors.CLI_RESET_REFUSED({
             params: {
@@ -162,7 +161,6 @@ Examples:
             },
           });
         }
-        const sets = await loadServiceMigrations(service);
         const dropped = await dropEverything(db);
         const { applied } = await migrate(db.sql, sets);
         if (options.json) {
@@ -189,7 +187,7 @@ Examples:
   $ psql "$(outrig db url inventory-service)"`,
     )
     .action((name: string, options: DbOptions, command: Command) =>
-      withServiceDatabase(name, options, command, io, async (db) => {
+      withServiceDatabase(name, { ...options, migrations: false }, command, io, async (db) => {
         io.stdout(`${db.url}\n`);
         if (db.startedHere) {
           io.stderr(
@@ -224,7 +222,7 @@ Examples:
           },
         });
       }
-      return withServiceDatabase(name, options, command, io, async (db) => {
+      return withServiceDatabase(name, { ...options, migrations: false }, command, io, async (db) => {
         const code = await runChild(psql, [db.url], io.cwd, io, 'inherit');
         if (code !== 0) throw asCommandError(command, new Error(`psql exited with code ${code}`));
       });
@@ -243,16 +241,20 @@ function dbCommand(db: Command, name: string): Command {
   );
 }
 
-/** Loads the system, finds the service, opens its database, runs `fn`, closes it. */
+/**
+ * Loads the system, finds the service, loads its migrations (before connecting, so a missing
+ * module fails at once; not for `migrations: false`), opens its database, runs `fn`, closes it.
+ */
 async function withServiceDatabase(
   name: string,
-  options: DbOptions,
+  options: DbOptions & { migrations?: false },
   command: Command,
   io: CliIo,
-  fn: (db: ServiceDatabase, service: SystemService, system: System) => Promise<void>,
+  fn: (db: ServiceDatabase, service: SystemService, sets: MigrationSet[]) => Promise<void>,
 ): Promise<void> {
   const system = await systemOf(options, io);
   const service = findDatabaseService(system, name);
+  const sets = options.migrations === false ? [] : await loadServiceMigrations(service);
   const db = await openServiceDatabase(
     system,
     service,
@@ -263,7 +265,7 @@ async function withServiceDatabase(
     io,
   );
   try {
-    await fn(db, service, system);
+    await fn(db, service, sets);
   } catch (cause) {
     throw asCommandError(command, cause);
   } finally {
