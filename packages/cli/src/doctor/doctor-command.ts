@@ -1,11 +1,16 @@
 import { isOutrigError } from '@outrig/core/errors';
 import type { Command } from 'commander';
-import pkg from '../../package.json' with { type: 'json' };
 import { type SystemOptions, systemOf, systemOption } from '../command-helpers.ts';
 import { CliErrors } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import type { System } from '../system/system-file.ts';
 import { checkConfig, checkNode, checkPorts, checkServers, type Finding } from './doctor-checks.ts';
+
+/**
+ * The Node version the CLI and the kit need when the system's package.json names none (Node's
+ * type stripping without a flag, as the published manifests' `engines` say).
+ */
+const MIN_NODE = '>=22.18';
 
 /** Adds `outrig doctor` to `program`. */
 export function addDoctorCommand(program: Command, io: CliIo): void {
@@ -48,7 +53,7 @@ Examples:
               : 'fix the field the message names',
         });
       }
-      findings.unshift(await checkNode(system?.root, pkg.engines.node));
+      findings.unshift(await checkNode(system?.root, MIN_NODE));
       if (system !== undefined) {
         findings.push(await systemFinding(system));
         findings.push(...(await checkPorts(system, io.env)));
