@@ -62,8 +62,12 @@ export async function openTail(
       deliver_policy: policy,
       inactive_threshold: INACTIVE_THRESHOLD_MS,
     });
+    if (stopped) {
+      // close() ran while this consumer was being created: it must not outlive the tail.
+      await consumer.delete().catch(() => {});
+      return;
+    }
     consumers.push(consumer);
-    if (stopped) return;
     const messages = await consumer.consume();
     const reader: (typeof readers)[number] = { messages };
     reader.loop = (async () => {
