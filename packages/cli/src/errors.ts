@@ -16,10 +16,6 @@ export const CliErrors = defineErrors({
     message: 'No outrig.json in {dir} or any folder above it: run this inside a system made by `outrig new`',
   },
   CLI_SYSTEM_INVALID: { status: 400, message: '{file} is not a valid system description: {reason}' },
-  CLI_DEV_UNKNOWN_SERVICE: {
-    status: 400,
-    message: 'No service {service} in {file}: its services are {services}',
-  },
   CLI_DEV_START_FAILED: {
     status: 500,
     message: '{service} failed to start ({reason}); the other services were stopped',

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { isOutrigError } from '@outrig/core/errors';
-import { createPgClient, ensureEmbeddedPostgres, redactUrl } from '@outrig/db';
+import { createPgClient, ensureEmbeddedPostgres, redactUrl, serviceDatabaseName } from '@outrig/db';
 import { type Broker, resolveBroker, type TailMessage } from '@outrig/messaging';
 import { type Command, InvalidArgumentError } from 'commander';
 import { asCommandError, type SystemOptions, systemOf, systemOption } from './command-helpers.ts';
+import { embeddedPostgresPort } from './dev/embedded-port.ts';
 import { CliErrors } from './errors.ts';
 import { oneLine } from './format.ts';
 import type { CliIo } from './io.ts';
@@ -137,14 +138,23 @@ async function openBus(
       },
     });
   }
+  if (io.env.DATABASE_URL) {
+    // outrig dev's bus on a DATABASE_URL server (ADR 0010): database <system>_bus.
+    const url = new URL(io.env.DATABASE_URL);
+    url.pathname = `/${serviceDatabaseName(system.name)}_bus`;
+    return { url: url.toString(), target: redactUrl(url.toString()), close: async () => {} };
+  }
   const home = path.resolve(io.cwd, io.env.OUTRIG_HOME || system.root);
   const dataDir = path.join(home, '.outrig', 'postgres');
   if (!options.json && !(await exists(path.join(dataDir, 'postmaster.pid')))) {
     io.stderr(`Starting the embedded PostgreSQL (data in ${dataDir}) …\n`);
   }
+  pgPort(io.env.OUTRIG_PG_PORT); // a bad value fails here, naming the variable
+  const wanted = await embeddedPostgresPort(home, io.env, system.dev.postgresPort);
   const server = await ensureEmbeddedPostgres({
     dataDir,
-    port: pgPort(io.env.OUTRIG_PG_PORT) ?? system.dev.postgresPort,
+    port: wanted.port,
+    portTaken: wanted.strict ? 'fail' : 'any-free',
   });
   try {
     const admin = createPgClient({ url: server.adminUrl, max: 1 });

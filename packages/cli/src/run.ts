@@ -1,9 +1,9 @@
 import { isOutrigError } from '@outrig/core/errors';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
-import { addDevCommand } from './dev/dev-command.ts';
 import { addCompletionCommand } from './completion-command.ts';
 import { addDbCommands } from './db-commands.ts';
+import { addDevCommand } from './dev/dev-command.ts';
 import { addDoctorCommand } from './doctor/doctor-command.ts';
 import { addEventsCommands } from './events-commands.ts';
 import { type CliIo, processIo } from './io.ts';

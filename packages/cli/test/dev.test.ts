@@ -200,7 +200,7 @@ describe('outrig dev: two systems at once, failures', () => {
     const dev = new DevProcess(['--only', 'greeter,nope'], {}, dir);
     expect(await dev.exited).toBe(1);
     expect(dev.stderr).toMatch(
-      /CLI_DEV_UNKNOWN_SERVICE: No service nope in .*outrig.json: its services are greeter, keeper/,
+      /CLI_SERVICE_UNKNOWN: No service nope in .*outrig.json: the services are greeter, keeper/,
     );
   });
 });

@@ -129,7 +129,11 @@ function defaultBus(system: System): string | undefined {
   return undefined;
 }
 
-async function create(adminUrl: string, name: string, forWhat: string, variable: string) {
+/**
+ * Creates database `name` on the server at `adminUrl` when absent and returns its URL;
+ * CLI_DEV_DATABASE_FAILED (naming `variable`, what to set instead) when the role may not.
+ */
+export async function create(adminUrl: string, name: string, forWhat: string, variable: string) {
   try {
     return await ensureDatabase(adminUrl, name);
   } catch (cause) {

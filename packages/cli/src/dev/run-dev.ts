@@ -119,7 +119,7 @@ function select(system: System, only: string[] | undefined): SystemService[] {
   const names = new Set(system.services.map((s) => s.name));
   for (const name of only) {
     if (!names.has(name)) {
-      throw CliErrors.CLI_DEV_UNKNOWN_SERVICE({
+      throw CliErrors.CLI_SERVICE_UNKNOWN({
         params: {
           service: name,
           file: path.join(system.root, SYSTEM_FILE),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ConfigProblem, type ConfigSchema, coreConfigSchema, loadConfig } from '@outrig/core';
 import { isOutrigError } from '@outrig/core/errors';
+import { embeddedPostgresPort } from '../dev/embedded-port.ts';
 import { exists } from '../system/service-modules.ts';
 import { envPrefix, SYSTEM_FILE, type System, type SystemService } from '../system/system-file.ts';
 import { canConnect, portHolder } from './ports.ts';
@@ -73,8 +74,9 @@ export async function checkPorts(
     };
   });
   if (!env.DATABASE_URL) {
-    const port = Number(env.OUTRIG_PG_PORT || system.dev.postgresPort);
-    const dataDir = path.join(path.resolve(env.OUTRIG_HOME || system.root), '.outrig', 'postgres');
+    const home = path.resolve(env.OUTRIG_HOME || system.root);
+    const { port } = await embeddedPostgresPort(home, env, system.dev.postgresPort);
+    const dataDir = path.join(home, '.outrig', 'postgres');
     wanted.push({
       port,
       owner: 'the embedded PostgreSQL',

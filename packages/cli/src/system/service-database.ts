@@ -8,6 +8,8 @@ import {
   type SqlClient,
   serviceDatabaseName,
 } from '@outrig/db';
+import { create, ownDatabaseUrl, serverDatabaseName } from '../dev/dev-databases.ts';
+import { embeddedPostgresPort } from '../dev/embedded-port.ts';
 import type { CliIo } from '../io.ts';
 import { exists } from './service-modules.ts';
 import { envPrefix, type System, type SystemService } from './system-file.ts';
@@ -44,11 +46,13 @@ export function serviceDatabaseVariable(service: string): string {
 }
 
 /**
- * Connects to a service's database: `--database-url`, else `<NAME>_DATABASE_URL`, else the
- * service's database (`order-service` → `order_service`, created if absent) on the system's
- * embedded server under `$OUTRIG_HOME` or the system root, on `$OUTRIG_PG_PORT` or outrig.json's
- * `dev.postgresPort` — the one `outrig dev` runs, used where it runs, started (and stopped on
- * close) when it does not.
+ * Connects to a service's database, chosen as `outrig dev` chooses it (ADR 0010):
+ * `--database-url`, else `<NAME>_DATABASE_URL` (alias `DATABASE_URL_<NAME>`), else database
+ * `<system>_<service>` on the server `DATABASE_URL` names, else the service's database
+ * (`order-service` → `order_service`, created if absent) on the system's embedded server under
+ * `$OUTRIG_HOME` or the system root — the one `outrig dev` runs, used where it runs (its port:
+ * `$OUTRIG_PG_PORT`, the one `outrig dev` remembered, or outrig.json's `dev.postgresPort`),
+ * started (and stopped on close) when it does not.
  */
 export async function openServiceDatabase(
   system: System,
@@ -65,18 +69,26 @@ export async function openServiceDatabase(
   if (options.databaseUrl !== undefined) {
     url = options.databaseUrl;
     source = '--database-url';
-  } else if (io.env[variable]) {
-    url = io.env[variable] as string;
-    source = variable;
+  } else if (ownDatabaseUrl(service.name, io.env)) {
+    const own = ownDatabaseUrl(service.name, io.env) as { url: string; variable: string };
+    url = own.url;
+    source = own.variable;
+  } else if (io.env.DATABASE_URL) {
+    const name = serverDatabaseName(system.name, service.name);
+    url = (await create(io.env.DATABASE_URL, name, service.name, variable)).url;
+    source = `database ${name} on the server DATABASE_URL names`;
   } else {
     const home = path.resolve(io.cwd, io.env.OUTRIG_HOME || system.root);
     const dataDir = path.join(home, '.outrig', 'postgres');
     if (!(await exists(path.join(dataDir, 'postmaster.pid')))) {
       options.progress?.(`Starting the embedded PostgreSQL (data in ${dataDir}) …\n`);
     }
+    pgPort(io.env.OUTRIG_PG_PORT); // a bad value fails here, naming the variable
+    const wanted = await embeddedPostgresPort(home, io.env, system.dev.postgresPort);
     const server = await ensureEmbeddedPostgres({
       dataDir,
-      port: pgPort(io.env.OUTRIG_PG_PORT) ?? system.dev.postgresPort,
+      port: wanted.port,
+      portTaken: wanted.strict ? 'fail' : 'any-free',
       database: serviceDatabaseName(service.name),
     });
     url = server.url;
