@@ -14,6 +14,31 @@ export {
   type SagaStep,
 } from './saga/define-saga.ts';
 export {
+  assertSagaVersions,
+  type ListSagasOptions,
+  listSagas,
+  type SagaDetails,
+  type SagaSummary,
+  sagaGauges,
+  showSaga,
+} from './saga/saga-admin.ts';
+export {
+  createSagaEngine,
+  SAGA_TRACER_NAME,
+  type SagaCrashPoint,
+  type SagaEngine,
+  type SagaEngineOptions,
+  type TransitionRecord,
+} from './saga/saga-engine.ts';
+export { sagaMigrations } from './saga/saga-migrations.ts';
+export { createSagaRegistry, type SagaRegistry } from './saga/saga-registry.ts';
+export {
+  createSagaRuntime,
+  type SagaRuntime,
+  type SagaRuntimeOptions,
+  type SagaRuntimeStats,
+} from './saga/saga-runtime.ts';
+export {
   type SagaSpecification,
   type SpecOutcome,
   type SpecTimer,

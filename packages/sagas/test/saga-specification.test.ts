@@ -1,9 +1,17 @@
 import { createEvent } from '@outrig/messaging';
 import { describe, expect, it } from 'vitest';
 import { commandId, instanceId, SAGA_STATUS_EDGES, sagaSpecification } from '../src/index.ts';
-import { StepDeclined, StepDone, StepUndone, TripBooked, tripSaga, UndoDeclined } from './fixtures/trip-saga.ts';
+import {
+  StepDeclined,
+  StepDone,
+  StepUndone,
+  TripBooked,
+  tripSaga,
+  UndoDeclined,
+} from './fixtures/trip-saga.ts';
 
-const booked = (trip = 't-1') => createEvent(TripBooked, { subject: trip, data: {}, source: '/services/test' });
+const booked = (trip = 't-1') =>
+  createEvent(TripBooked, { subject: trip, data: {}, source: '/services/test' });
 
 describe('saga specification helper (no database)', () => {
   it('a start sends the first command with a deterministic id and arms the step timer', () => {
@@ -12,8 +20,16 @@ describe('saga specification helper (no database)', () => {
     expect(out.status).toBe('running');
     const id = instanceId('trip', 't-1');
     expect(out.commands).toHaveLength(1);
-    expect(out.commands[0]).toMatchObject({ id: commandId(id, 0, 'do', 1), type: 'participant.do', correlationid: id, data: { trip: 't-1', step: 0 } });
-    expect(out.timers.map((t) => [t.name, t.dueAt])).toEqual([['step', 5000], ['deadline', 60_000]]);
+    expect(out.commands[0]).toMatchObject({
+      id: commandId(id, 0, 'do', 1),
+      type: 'participant.do',
+      correlationid: id,
+      data: { trip: 't-1', step: 0 },
+    });
+    expect(out.timers.map((t) => [t.name, t.dueAt])).toEqual([
+      ['step', 5000],
+      ['deadline', 60_000],
+    ]);
   });
 
   it('all steps succeed: completed, data folded, no timer left', () => {
@@ -24,7 +40,11 @@ describe('saga specification helper (no database)', () => {
     expect(out.status).toBe('completed');
     expect(out.data.notes).toEqual(['AF123', 'Ritz', 'Fiat']);
     expect(out.timers).toEqual([]);
-    expect(spec.sent.map((c) => `${c.type}:${(c.data as { step: number }).step}`)).toEqual(['participant.do:0', 'participant.do:1', 'participant.do:2']);
+    expect(spec.sent.map((c) => `${c.type}:${(c.data as { step: number }).step}`)).toEqual([
+      'participant.do:0',
+      'participant.do:1',
+      'participant.do:2',
+    ]);
   });
 
   it('a decline at step 2 compensates steps 1 and 0, in reverse, not the declined one', () => {
@@ -33,9 +53,13 @@ describe('saga specification helper (no database)', () => {
     spec.when(spec.reply(StepDone, { step: 1 }));
     let out = spec.when(spec.reply(StepDeclined, { step: 2 }));
     expect(out.status).toBe('compensating');
-    expect(out.commands.map((c) => [c.type, (c.data as { step: number }).step])).toEqual([['participant.undo', 1]]);
+    expect(out.commands.map((c) => [c.type, (c.data as { step: number }).step])).toEqual([
+      ['participant.undo', 1],
+    ]);
     out = spec.when(spec.reply(StepUndone, { step: 1 }));
-    expect(out.commands.map((c) => [c.type, (c.data as { step: number }).step])).toEqual([['participant.undo', 0]]);
+    expect(out.commands.map((c) => [c.type, (c.data as { step: number }).step])).toEqual([
+      ['participant.undo', 0],
+    ]);
     out = spec.when(spec.reply(StepUndone, { step: 0 }));
     expect(out.status).toBe('compensated');
     expect(spec.instance?.state.compensated).toEqual([1, 0]);
@@ -48,7 +72,9 @@ describe('saga specification helper (no database)', () => {
     expect(spec.whenTimePasses(999).commands).toEqual([]);
     const out = spec.whenTimePasses(1);
     expect(out.history.map((h) => h.kind)).toEqual(['step_timed_out']);
-    expect(out.commands.map((c) => [c.type, (c.data as { step: number }).step])).toEqual([['participant.undo', 1]]);
+    expect(out.commands.map((c) => [c.type, (c.data as { step: number }).step])).toEqual([
+      ['participant.undo', 1],
+    ]);
   });
 
   it('a late reply after the timeout is parked and recorded, never dropped silently', () => {
@@ -57,7 +83,9 @@ describe('saga specification helper (no database)', () => {
     spec.whenTimePasses(1000);
     const out = spec.when(spec.reply(StepDone, { step: 0 }, firstCommand));
     expect(out.parked[0]).toMatch(/late or unrelated reply/);
-    expect(out.history).toEqual([expect.objectContaining({ kind: 'message_parked', from: 'compensating', to: 'compensating' })]);
+    expect(out.history).toEqual([
+      expect.objectContaining({ kind: 'message_parked', from: 'compensating', to: 'compensating' }),
+    ]);
     expect(out.status).toBe('compensating');
   });
 
@@ -99,7 +127,9 @@ describe('saga specification helper (no database)', () => {
     expect(spec.instance?.state.pending).toEqual([1, 0]);
     spec.when(spec.reply(StepUndone, { step: 1 }));
     spec.when(spec.reply(StepUndone, { step: 0 }));
-    expect(() => spec.whenOperator('abort')).toThrow(expect.objectContaining({ code: 'SAGA_ACTION_NOT_ALLOWED' }));
+    expect(() => spec.whenOperator('abort')).toThrow(
+      expect.objectContaining({ code: 'SAGA_ACTION_NOT_ALLOWED' }),
+    );
   });
 
   it('every history of these runs is a valid path', () => {

@@ -101,11 +101,15 @@ export function defineSaga<D>(options: SagaDefinitionOptions<D>): SagaDefinition
   if (typeof options?.name !== 'string' || !NAME.test(options.name)) {
     throw invalid('name must be lower-case letters, digits, - or _, starting with a letter');
   }
-  if (!Number.isInteger(options.version) || options.version < 1) throw invalid('version must be an integer ≥ 1');
-  if (typeof options.startedBy?.event?.type !== 'string') throw invalid('startedBy.event must be an event definition');
+  if (!Number.isInteger(options.version) || options.version < 1)
+    throw invalid('version must be an integer ≥ 1');
+  if (typeof options.startedBy?.event?.type !== 'string')
+    throw invalid('startedBy.event must be an event definition');
   if (typeof options.startedBy.data !== 'function') throw invalid('startedBy.data must be a function');
-  if (!Array.isArray(options.steps) || options.steps.length === 0) throw invalid('steps must be a non-empty array');
-  if (options.deadlineMs !== undefined && !positive(options.deadlineMs)) throw invalid('deadlineMs must be > 0');
+  if (!Array.isArray(options.steps) || options.steps.length === 0)
+    throw invalid('steps must be a non-empty array');
+  if (options.deadlineMs !== undefined && !positive(options.deadlineMs))
+    throw invalid('deadlineMs must be > 0');
   const replyTypes = new Map<string, string>();
   const names = new Set<string>();
   options.steps.forEach((step, i) => {
@@ -114,7 +118,8 @@ export function defineSaga<D>(options: SagaDefinitionOptions<D>): SagaDefinition
     if (names.has(step.name)) throw invalid(`${where}.name ${step.name} is used twice`);
     names.add(step.name);
     checkReplies(step, where, replyTypes, invalid);
-    if (step.timeoutMs !== undefined && !positive(step.timeoutMs)) throw invalid(`${where}.timeoutMs must be > 0`);
+    if (step.timeoutMs !== undefined && !positive(step.timeoutMs))
+      throw invalid(`${where}.timeoutMs must be > 0`);
     if (step.maxAttempts !== undefined && !(Number.isInteger(step.maxAttempts) && step.maxAttempts >= 1)) {
       throw invalid(`${where}.maxAttempts must be an integer ≥ 1`);
     }
@@ -139,14 +144,16 @@ function checkReplies<D>(
   invalid: (reason: string) => Error,
 ): void {
   if (typeof r.command !== 'function') throw invalid(`${where}.command must be a function`);
-  if (!Array.isArray(r.ok) || r.ok.length === 0) throw invalid(`${where}.ok must list at least one reply event`);
+  if (!Array.isArray(r.ok) || r.ok.length === 0)
+    throw invalid(`${where}.ok must list at least one reply event`);
   for (const def of [...r.ok, ...(r.fail ?? [])]) {
     if (typeof def?.type !== 'string' || typeof def.topic !== 'string') {
       throw invalid(`${where}: replies must be event definitions`);
     }
     types.set(def.type, def.topic);
   }
-  if (r.apply !== undefined && typeof r.apply !== 'function') throw invalid(`${where}.apply must be a function`);
+  if (r.apply !== undefined && typeof r.apply !== 'function')
+    throw invalid(`${where}.apply must be a function`);
 }
 
 function positive(n: unknown): boolean {

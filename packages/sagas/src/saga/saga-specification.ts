@@ -82,7 +82,8 @@ export function sagaSpecification<D>(
     out.history.push(t.entry);
     if (t.parked) out.parked.push(t.parked);
     for (const name of t.timers.cancel) timers.delete(name);
-    for (const timer of t.timers.set) timers.set(timer.name, { name: timer.name, token: timer.token, dueAt: now + timer.dueInMs });
+    for (const timer of t.timers.set)
+      timers.set(timer.name, { name: timer.name, token: timer.token, dueAt: now + timer.dueInMs });
     for (const c of t.commands) {
       const event = commandEvent(c, instance, source, causation);
       sent.push(event);
@@ -110,7 +111,9 @@ export function sagaSpecification<D>(
   };
   const fresh = (): Collect => ({ commands: [], parked: [], history: [] });
   const inputOf = (event: CloudEvent): SagaInput =>
-    !instance && event.type === def.startedBy.event.type ? { kind: 'start', event } : { kind: 'reply', event };
+    !instance && event.type === def.startedBy.event.type
+      ? { kind: 'start', event }
+      : { kind: 'reply', event };
 
   const spec: SagaSpecification<D> = {
     given(...events) {

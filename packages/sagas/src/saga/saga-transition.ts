@@ -24,6 +24,8 @@ export interface SagaState<D = unknown> {
   readonly phase: SagaPhase;
   /** Attempt of the current command (1-based). */
   readonly attempt: number;
+  /** First attempt of the current attempt budget (an operator's resume starts a new budget). */
+  readonly budgetFrom?: number;
   /** Whether the current attempt's command is out and its reply awaited (false during a backoff). */
   readonly awaiting: boolean;
   /** Steps still to compensate, current first (phase `undo`). */
@@ -89,7 +91,10 @@ export interface SagaTransition<D = unknown> {
   readonly state: SagaState<D>;
   readonly entry: SagaHistoryEntry;
   readonly commands: readonly PlannedCommand[];
-  readonly timers: { readonly set: readonly PlannedTimer[]; readonly cancel: readonly ('step' | 'deadline')[] };
+  readonly timers: {
+    readonly set: readonly PlannedTimer[];
+    readonly cancel: readonly ('step' | 'deadline')[];
+  };
   /** Set when the message was not accepted: it is parked (kept, with this reason), state unchanged. */
   readonly parked?: string;
   /** Duration of a step or compensation that ended in this transition. */
@@ -131,7 +136,8 @@ export function startSaga<D>(
   };
   const first = send(def, ids.id, state);
   const timers: PlannedTimer[] = [first.timer];
-  if (def.deadlineMs !== undefined) timers.push({ name: 'deadline', token: 'deadline', dueInMs: def.deadlineMs });
+  if (def.deadlineMs !== undefined)
+    timers.push({ name: 'deadline', token: 'deadline', dueInMs: def.deadlineMs });
   return {
     status: 'running',
     state,
@@ -161,18 +167,37 @@ export function sagaTransition<D>(
       return onTimer(def, instance, input.name, input.token, now);
     case 'abort':
       if (instance.status !== 'running') throw notAllowed('abort', instance);
-      return beginCompensation(def, instance, `aborted${input.reason ? `: ${input.reason}` : ''}`, true, 'aborted', now);
+      return beginCompensation(
+        def,
+        instance,
+        `aborted${input.reason ? `: ${input.reason}` : ''}`,
+        true,
+        'aborted',
+        now,
+      );
     case 'retry': {
-      if (instance.status !== 'running' && instance.status !== 'compensating') throw notAllowed('retry', instance);
+      if (instance.status !== 'running' && instance.status !== 'compensating')
+        throw notAllowed('retry', instance);
       return resend(def, instance, instance.status, 'retried', now);
     }
     case 'resume':
       if (instance.status !== 'compensation_failed') throw notAllowed('resume-compensation', instance);
-      return resend(def, instance, 'compensating', 'compensation_resumed', now);
+      return resend(
+        def,
+        { ...instance, state: { ...instance.state, budgetFrom: instance.state.attempt + 1 } },
+        'compensating',
+        'compensation_resumed',
+        now,
+      );
   }
 }
 
-function onReply<D>(def: SagaDefinition<D>, inst: SagaInstance<D>, event: CloudEvent, now: number): SagaTransition<D> {
+function onReply<D>(
+  def: SagaDefinition<D>,
+  inst: SagaInstance<D>,
+  event: CloudEvent,
+  now: number,
+): SagaTransition<D> {
   const { state, status } = inst;
   if (status === 'completed' || status === 'compensated') return park(inst, event, `instance is ${status}`);
   const replies = repliesOf(def, state);
@@ -183,9 +208,18 @@ function onReply<D>(def: SagaDefinition<D>, inst: SagaInstance<D>, event: CloudE
   const isOk = replies.ok.some((d) => d.type === event.type);
   const isFail = (replies.fail ?? []).some((d) => d.type === event.type);
   if (!attempts.includes(String(event.causationid))) {
-    return park(inst, event, `late or unrelated reply: causation ${String(event.causationid)} is no command of the current ${state.phase} of step ${state.step}`);
+    return park(
+      inst,
+      event,
+      `late or unrelated reply: causation ${String(event.causationid)} is no command of the current ${state.phase} of step ${state.step}`,
+    );
   }
-  if (!isOk && !isFail) return park(inst, event, `unexpected reply type ${event.type} for the ${state.phase} of step ${state.step}`);
+  if (!isOk && !isFail)
+    return park(
+      inst,
+      event,
+      `unexpected reply type ${event.type} for the ${state.phase} of step ${state.step}`,
+    );
   // A decline only counts for the attempt still awaited; an ok settles any attempt of the step.
   if (isFail && !(state.awaiting && event.causationid === latest)) {
     return park(inst, event, `late decline of an earlier attempt of step ${state.step}`);
@@ -196,7 +230,15 @@ function onReply<D>(def: SagaDefinition<D>, inst: SagaInstance<D>, event: CloudE
   if (state.phase === 'do') {
     if (isFail) {
       const name = def.steps[state.step]?.name;
-      const t = beginCompensation(def, { ...inst, state: settled }, `step ${name} declined (${event.type})`, false, 'step_declined', now, event.id);
+      const t = beginCompensation(
+        def,
+        { ...inst, state: settled },
+        `step ${name} declined (${event.type})`,
+        false,
+        'step_declined',
+        now,
+        event.id,
+      );
       return { ...t, stepDurationMs: duration };
     }
     const next = state.step + 1;
@@ -225,10 +267,19 @@ function onReply<D>(def: SagaDefinition<D>, inst: SagaInstance<D>, event: CloudE
     const t = compensationAttemptFailed(def, inst, settled, `declined (${event.type})`, now, event.id);
     return { ...t, stepDurationMs: duration };
   }
-  return { ...nextCompensation(def, inst, settled, 'compensation_completed', now, event.id), stepDurationMs: duration };
+  return {
+    ...nextCompensation(def, inst, settled, 'compensation_completed', now, event.id),
+    stepDurationMs: duration,
+  };
 }
 
-function onTimer<D>(def: SagaDefinition<D>, inst: SagaInstance<D>, name: string, token: string, now: number): SagaTransition<D> {
+function onTimer<D>(
+  def: SagaDefinition<D>,
+  inst: SagaInstance<D>,
+  name: string,
+  token: string,
+  now: number,
+): SagaTransition<D> {
   const { state, status } = inst;
   const live = status === 'running' || status === 'compensating';
   if (name === 'deadline') {
@@ -276,7 +327,15 @@ function beginCompensation<D>(
       timers: { set: [], cancel: ['step', 'deadline'] },
     };
   }
-  const first: SagaState<D> = { ...base, step: pending[0] as number, phase: 'undo', attempt: 1, awaiting: true, stepStartedAt: now };
+  const first: SagaState<D> = {
+    ...base,
+    step: pending[0] as number,
+    phase: 'undo',
+    attempt: 1,
+    budgetFrom: 1,
+    awaiting: true,
+    stepStartedAt: now,
+  };
   const out = send(def, inst.id, first);
   return {
     status: 'compensating',
@@ -307,7 +366,16 @@ function nextCompensation<D>(
       timers: { set: [], cancel: ['step', 'deadline'] },
     };
   }
-  const next: SagaState<D> = { ...state, compensated, pending, step: pending[0] as number, attempt: 1, awaiting: true, stepStartedAt: now };
+  const next: SagaState<D> = {
+    ...state,
+    compensated,
+    pending,
+    step: pending[0] as number,
+    attempt: 1,
+    budgetFrom: 1,
+    awaiting: true,
+    stepStartedAt: now,
+  };
   const out = send(def, inst.id, next);
   return {
     status: 'compensating',
@@ -331,11 +399,18 @@ function compensationAttemptFailed<D>(
   const c = def.steps[state.step]?.compensation;
   const max = c?.maxAttempts ?? DEFAULT_COMPENSATION_ATTEMPTS;
   const detail = { why, attempt: state.attempt, maxAttempts: max };
-  if (state.attempt >= max) {
+  if (state.attempt - (state.budgetFrom ?? 1) + 1 >= max) {
     return {
       status: 'compensation_failed',
       state: { ...state, awaiting: false },
-      entry: entryOf('compensation_failed', inst.status, 'compensation_failed', inst.state, messageId, detail),
+      entry: entryOf(
+        'compensation_failed',
+        inst.status,
+        'compensation_failed',
+        inst.state,
+        messageId,
+        detail,
+      ),
       commands: [],
       timers: { set: [], cancel: ['step', 'deadline'] },
     };
@@ -353,7 +428,13 @@ function compensationAttemptFailed<D>(
 }
 
 /** Sends the current command again as the next attempt (a new command id). */
-function resend<D>(def: SagaDefinition<D>, inst: SagaInstance<D>, to: SagaStatus, kind: string, _now: number): SagaTransition<D> {
+function resend<D>(
+  def: SagaDefinition<D>,
+  inst: SagaInstance<D>,
+  to: SagaStatus,
+  kind: string,
+  _now: number,
+): SagaTransition<D> {
   const phase = to === 'compensating' ? 'undo' : inst.state.phase;
   const next: SagaState<D> = { ...inst.state, phase, attempt: inst.state.attempt + 1, awaiting: true };
   const out = send(def, inst.id, next);
@@ -366,14 +447,24 @@ function resend<D>(def: SagaDefinition<D>, inst: SagaInstance<D>, to: SagaStatus
   };
 }
 
-function send<D>(def: SagaDefinition<D>, id: string, state: SagaState<D>): { command: PlannedCommand; timer: PlannedTimer } {
+function send<D>(
+  def: SagaDefinition<D>,
+  id: string,
+  state: SagaState<D>,
+): { command: PlannedCommand; timer: PlannedTimer } {
   const step = def.steps[state.step];
   if (!step) throw new Error(`saga ${def.name}: no step ${state.step}`);
   const c = state.phase === 'do' ? step : step.compensation;
   if (!c) throw new Error(`saga ${def.name}: step ${step.name} has no compensation`);
   const command = c.command(state.data);
   return {
-    command: { id: commandId(id, state.step, state.phase, state.attempt), step: state.step, phase: state.phase, attempt: state.attempt, command },
+    command: {
+      id: commandId(id, state.step, state.phase, state.attempt),
+      step: state.step,
+      phase: state.phase,
+      attempt: state.attempt,
+      command,
+    },
     timer: { name: 'step', token: stepToken(state), dueInMs: c.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS },
   };
 }
@@ -394,7 +485,10 @@ function park<D>(inst: SagaInstance<D>, event: CloudEvent, reason: string): Saga
   return {
     status: inst.status,
     state: inst.state,
-    entry: entryOf('message_parked', inst.status, inst.status, inst.state, event.id, { type: event.type, reason }),
+    entry: entryOf('message_parked', inst.status, inst.status, inst.state, event.id, {
+      type: event.type,
+      reason,
+    }),
     commands: [],
     timers: { set: [], cancel: [] },
     parked: reason,
