@@ -143,9 +143,8 @@ export async function assertSagaVersions(sql: SqlQueryable, registry: SagaRegist
   );
   for (const r of res.rows) {
     if (!registry.get(r.saga, r.version)) {
-      throw SagaErrors.SAGA_VERSION_UNREGISTERED({
-        params: { saga: r.saga, version: r.version, count: Number(r.n) },
-      });
+      const params = { saga: r.saga, version: r.version, count: Number(r.n) };
+      throw SagaErrors.SAGA_VERSION_UNREGISTERED({ params, details: params });
     }
   }
 }
