@@ -1,7 +1,22 @@
 export { SagaErrors } from './errors.ts';
+export {
+  defineProjection,
+  generationTable,
+  type ProjectionContext,
+  type ProjectionDefinition,
+  type ProjectionDefinitionOptions,
+} from './projection/define-projection.ts';
+export { projectionMigrations } from './projection/projection-migrations.ts';
+export {
+  createProjectionRunner,
+  type ProjectionLag,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+} from './projection/projection-runner.ts';
 export { commandEvent, replyTo } from './saga/command-event.ts';
 export { commandId, instanceId } from './saga/command-id.ts';
 export {
+  type AnySagaDefinition,
   DEFAULT_COMPENSATION_ATTEMPTS,
   DEFAULT_COMPENSATION_BACKOFF_MS,
   DEFAULT_STEP_TIMEOUT_MS,

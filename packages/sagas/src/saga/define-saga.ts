@@ -159,3 +159,7 @@ function checkReplies<D>(
 function positive(n: unknown): boolean {
   return typeof n === 'number' && Number.isFinite(n) && n > 0;
 }
+
+/** A definition of any data type (the registry and runtime take several at once). */
+// biome-ignore lint/suspicious/noExplicitAny: a saga's data type is invariant; lists of sagas mix them
+export type AnySagaDefinition = SagaDefinition<any>;

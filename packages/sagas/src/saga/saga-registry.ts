@@ -1,5 +1,5 @@
 import { SagaErrors } from '../errors.ts';
-import type { SagaDefinition } from './define-saga.ts';
+import type { AnySagaDefinition, SagaDefinition } from './define-saga.ts';
 
 /** The registered saga definitions, by name and version. */
 export interface SagaRegistry {
@@ -20,7 +20,7 @@ export interface SagaRegistry {
  *
  * @throws `SAGA_REGISTRY_INVALID` (empty, a version twice, two sagas started by one event type).
  */
-export function createSagaRegistry(sagas: readonly SagaDefinition<never>[]): SagaRegistry {
+export function createSagaRegistry(sagas: readonly AnySagaDefinition[]): SagaRegistry {
   const invalid = (reason: string) => SagaErrors.SAGA_REGISTRY_INVALID({ params: { reason } });
   if (!Array.isArray(sagas) || sagas.length === 0) throw invalid('register at least one saga definition');
   const all = sagas as unknown as SagaDefinition<unknown>[];

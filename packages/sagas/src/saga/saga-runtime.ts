@@ -8,7 +8,7 @@ import {
   type Subscription,
 } from '@outrig/messaging';
 import { SagaErrors } from '../errors.ts';
-import type { SagaDefinition } from './define-saga.ts';
+import type { AnySagaDefinition, SagaDefinition } from './define-saga.ts';
 import {
   assertSagaVersions,
   type ListSagasOptions,
@@ -34,7 +34,7 @@ export interface SagaRuntimeOptions {
   /** CloudEvents `source` of the commands: `/services/<name>`. */
   readonly source: string;
   /** Every definition this service runs, all versions still in flight included. */
-  readonly sagas: readonly SagaDefinition<never>[];
+  readonly sagas: readonly AnySagaDefinition[];
   /** Consumer group (inbox and broker). Default `sagas`. */
   readonly group?: string;
   /** Consumer settings (attempts, backoff, timeout…) for the saga's subscription. */

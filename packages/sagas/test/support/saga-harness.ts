@@ -9,7 +9,12 @@ import {
 } from '@outrig/messaging';
 import { createPostgresBroker } from '@outrig/messaging-postgres';
 import { createTestDatabase, type TestDatabase } from '@outrig/testing';
-import { createSagaRuntime, type SagaDefinition, type SagaRuntime, sagaMigrations } from '../../src/index.ts';
+import {
+  type AnySagaDefinition,
+  createSagaRuntime,
+  type SagaRuntime,
+  sagaMigrations,
+} from '../../src/index.ts';
 import { TripBooked } from '../fixtures/trip-saga.ts';
 import { type Behaviour, type ScriptedCommand, startParticipant } from './participant.ts';
 import { writeOutboxFor } from './write-outbox.ts';
@@ -20,7 +25,7 @@ export interface SagaHarness {
   readonly sql: SqlClient;
   readonly broker: Broker;
   /** Starts a saga worker (a runtime) on the harness; stopped by close(). */
-  worker(sagas: readonly SagaDefinition<never>[]): Promise<SagaRuntime>;
+  worker(sagas: readonly AnySagaDefinition[]): Promise<SagaRuntime>;
   /** Publishes a trip.booked event (through the outbox). */
   book(trip: string): Promise<void>;
   /** Waits until the trip's instance has one of `statuses`. */
