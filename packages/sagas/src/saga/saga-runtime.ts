@@ -8,7 +8,7 @@ import {
   type Subscription,
 } from '@outrig/messaging';
 import { SagaErrors } from '../errors.ts';
-import type { AnySagaDefinition, SagaDefinition } from './define-saga.ts';
+import type { AnySagaDefinition } from './define-saga.ts';
 import {
   assertSagaVersions,
   type ListSagasOptions,
