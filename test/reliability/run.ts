@@ -10,7 +10,8 @@
  * - OUTRIG_TEST_PG_URL: PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres);
  * - OUTRIG_NATS_SERVER: the nats-server binary (default /usr/sbin/nats-server);
  * - RELIABILITY_ONLY / RELIABILITY_SKIP: comma-separated name substrings to run / skip;
- * - RELIABILITY_BUDGET_S (default 480): optional scenarios are skipped when they would not fit;
+ * - RELIABILITY_BUDGET_S (default 780): optional scenarios are skipped when they would not fit;
+ * - RELIABILITY_SAGA_RUNS (default 1000), RELIABILITY_SAGA_SEED (default 42): the sagas scenario;
  * - RELIABILITY_VERBOSE=1: print the workers' stderr (errors they survived) after each scenario.
  */
 import { serverAvailable } from '@outrig/testing';
@@ -24,13 +25,17 @@ import { crashLoop } from './scenarios/crash-loop.ts';
 import { killStorm } from './scenarios/kill-storm.ts';
 import { lateCommits } from './scenarios/late-commits.ts';
 import { poison } from './scenarios/poison.ts';
+import { sagaSummaryLine, sagas, sagaTotals } from './scenarios/sagas.ts';
 import { zombieRelay } from './scenarios/zombie-relay.ts';
 
 const ci = process.env.CI === 'true';
 const suiteStarted = Date.now();
-const budgetMs = Number(process.env.RELIABILITY_BUDGET_S ?? 480) * 1000;
-/** Nothing runs past this, whatever fails or hangs: the suite ends well within 10 minutes. */
-const HARD_LIMIT_MS = 540_000;
+const budgetMs = Number(process.env.RELIABILITY_BUDGET_S ?? 780) * 1000;
+/**
+ * Nothing runs past this, whatever fails or hangs: the suite ends within 14 minutes (10 for the
+ * messaging scenarios, 4 more for the 1000 saga runs).
+ */
+const HARD_LIMIT_MS = 840_000;
 const listOf = (value: string | undefined) => (value ?? '').split(',').filter((v) => v !== '');
 const only = listOf(process.env.RELIABILITY_ONLY);
 const skip = listOf(process.env.RELIABILITY_SKIP);
@@ -48,6 +53,7 @@ const plan: { scenario: Scenario; optional: boolean }[] = [
   { scenario: crashLoop('nats'), optional: false },
   { scenario: crashLoop('postgres'), optional: false },
   { scenario: killStorm('nats'), optional: false },
+  { scenario: sagas(), optional: false },
   { scenario: killStorm('postgres'), optional: true },
 ];
 
@@ -127,6 +133,7 @@ const totals = {
 console.log(
   `reliability: events=${totals.events} lost=${totals.lost} duplicated_effects=${totals.duplicated} order_violations=${totals.order}`,
 );
+if (sagaTotals) console.log(sagaSummaryLine(sagaTotals));
 const clean = totals.lost === 0 && totals.duplicated === 0 && totals.order === 0;
 // Exit now: a scenario abandoned at its hard stop may still hold handles (pools) open.
 process.exit(anyFailed || !clean || results.length === 0 ? 1 : 0);
