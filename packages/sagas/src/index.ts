@@ -74,3 +74,4 @@ export {
   sagaTransition,
   startSaga,
 } from './saga/saga-transition.ts';
+export { registerSagaMetrics, type SagaMetricsSources } from './saga-metrics.ts';

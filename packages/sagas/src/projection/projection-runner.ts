@@ -268,13 +268,18 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     async lag() {
       const gen = await liveGeneration();
       const r = await sql.query<{ events: string | null; seconds: number | null }>(
-        `SELECT sum(greatest(h.next_offset - 1 - c."offset", 0)) AS events,
+        `SELECT sum(greatest(h.next_offset - 1 - coalesce(c."offset", 0), 0)) AS events,
                 max(extract(epoch FROM clock_timestamp() - l.published_at))::float8 AS seconds
-         FROM projection_checkpoint c
-         JOIN ${bus}.heads h ON h.topic = c.topic AND h.partition = c.partition
-         LEFT JOIN ${bus}.log l ON l.topic = c.topic AND l.partition = c.partition AND l."offset" = c."offset" + 1
-         WHERE c.name = $1 AND c.generation = $2`,
-        [p.name, gen],
+         FROM ${bus}.heads h
+         LEFT JOIN projection_checkpoint c
+           ON c.name = $1 AND c.generation = $2 AND c.topic = h.topic AND c.partition = h.partition
+         LEFT JOIN LATERAL (
+           SELECT published_at FROM ${bus}.log
+           WHERE topic = h.topic AND partition = h.partition AND "offset" > coalesce(c."offset", 0)
+           ORDER BY "offset" LIMIT 1
+         ) l ON true
+         WHERE h.topic = ANY($3::text[])`,
+        [p.name, gen, p.topics],
       );
       return {
         generation: gen,

@@ -112,6 +112,13 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
   };
 
   const record = (saga: string, id: string, t: SagaTransition, extra: Partial<TransitionRecord>) => {
+    trace.getActiveSpan()?.setAttributes({
+      'outrig.saga.name': saga,
+      'outrig.saga.instance_id': id,
+      'outrig.saga.transition': t.entry.kind,
+      'outrig.saga.from': t.entry.from ?? 'none',
+      'outrig.saga.to': t.status,
+    });
     onTransition?.({
       saga,
       instanceId: id,

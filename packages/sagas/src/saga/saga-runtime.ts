@@ -71,6 +71,8 @@ export interface SagaRuntime {
   start(): Promise<void>;
   stop(): Promise<void>;
   stats(): SagaRuntimeStats;
+  /** Calls `listener` for every transition (metrics); resolves a function that removes it. */
+  observe(listener: (record: TransitionRecord) => void): () => void;
   /** Operator actions (the CLI and admin routes call these). */
   list(options?: ListSagasOptions): Promise<SagaSummary[]>;
   show(id: string): Promise<SagaDetails>;
@@ -100,6 +102,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   const pollMs = options.timerPollMs ?? 250;
   if (!(Number.isFinite(pollMs) && pollMs >= 1)) invalid('timerPollMs must be ≥ 1');
   const registry = createSagaRegistry(options.sagas);
+  const listeners = new Set<(record: TransitionRecord) => void>();
   const counts = {
     transitions: 0,
     started: 0,
@@ -124,11 +127,13 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
         if (r.to === 'compensation_failed') counts.compensationFailed++;
       }
       options.onTransition?.(r);
+      for (const listener of listeners) listener(r);
     },
   });
   let consumer: Consumer | undefined;
   let subscription: Subscription | undefined;
   let running = false;
+  let stopped = false;
   let poller: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
@@ -156,6 +161,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     registry,
     engine,
     async start() {
+      if (stopped) throw SagaErrors.SAGA_RUNTIME_STOPPED();
       if (running) return;
       await assertSagaVersions(sql, registry);
       running = true;
@@ -172,6 +178,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       poller = pollTimers();
     },
     async stop() {
+      stopped = true;
       running = false;
       wake?.();
       await poller;
@@ -179,6 +186,10 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       await consumer?.close();
     },
     stats: () => ({ ...counts }),
+    observe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     list: (o) => listSagas(sql, o),
     show: (id) => showSaga(sql, id),
     retry: (id) => engine.act(sql, id, 'retry'),
