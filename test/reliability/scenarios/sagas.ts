@@ -1,13 +1,13 @@
 /**
  * Sagas: the model-based crash test of @outrig/sagas at scale — RELIABILITY_SAGA_RUNS trips
- * (default 1000) in batches of 125, each batch with up to 6 SIGKILLs of the saga's process at
+ * (default 1000) in batches of 250, each batch with up to 6 SIGKILLs of the saga's process at
  * named points (after the inbox insert, before commit, after commit before ack, after a relay
  * publish), every trip checked against the reference model (packages/sagas/test/crash).
  */
 import { type CrashTotals, runSagaCrashTest } from '../../../packages/sagas/test/crash/saga-crash.ts';
 import type { Scenario, ScenarioResult } from '../lib/scenario.ts';
 
-const TRIPS_PER_BATCH = 125;
+const TRIPS_PER_BATCH = 250;
 
 /** The totals of the last run, for the suite's `sagas:` line. */
 export let sagaTotals: CrashTotals | undefined;
@@ -16,7 +16,7 @@ export function sagas(): Scenario {
   const runs = Number(process.env.RELIABILITY_SAGA_RUNS ?? 1000);
   return {
     name: 'sagas[postgres]',
-    budgetMs: 300_000,
+    budgetMs: 420_000,
     needsNats: false,
     async run(): Promise<ScenarioResult> {
       const totals = await runSagaCrashTest({

@@ -67,7 +67,7 @@ const relay = createOutboxRelay({
   broker: relayBroker,
   pollIntervalMs: 20,
   leaseMs: 1500,
-  batchSize: 20,
+  batchSize: 100,
   onError: () => {},
 });
 const runtime = createSagaRuntime({
