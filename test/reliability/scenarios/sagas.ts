@@ -16,7 +16,7 @@ export function sagas(): Scenario {
   const runs = Number(process.env.RELIABILITY_SAGA_RUNS ?? 1000);
   return {
     name: 'sagas[postgres]',
-    budgetMs: 420_000,
+    budgetMs: 540_000,
     needsNats: false,
     async run(): Promise<ScenarioResult> {
       const totals = await runSagaCrashTest({
@@ -24,6 +24,7 @@ export function sagas(): Scenario {
         batches: Math.max(1, Math.ceil(runs / TRIPS_PER_BATCH)),
         trips: Math.min(TRIPS_PER_BATCH, runs),
         kills: 6,
+        deadlineMs: 240_000,
         ...(process.env.RELIABILITY_VERBOSE === '1' ? { log: (line: string) => console.log(line) } : {}),
       });
       sagaTotals = totals;

@@ -126,9 +126,18 @@ export async function runSagaCrashTest(options: {
   await fc.assert(
     fc.asyncProperty(batchArbitrary(options.trips, options.kills), async (batch) => {
       n += 1;
-      const problems = await runBatch(batch, `b${n}`, totals, options.deadlineMs ?? 90_000);
+      let problems: string[];
+      try {
+        problems = await runBatch(batch, `b${n}`, totals, options.deadlineMs ?? 90_000);
+      } catch (error) {
+        // A batch that could not run (its worker never started, the database went away): counted
+        // as stuck trips and reported, and the next batch still runs.
+        totals.runs += batch.trips.length;
+        totals.stuck += batch.trips.length;
+        problems = [`batch ${n} did not run: ${error instanceof Error ? error.message : String(error)}`];
+      }
       options.log?.(
-        `sagas batch ${n}: trips=${batch.trips.length} kills=${batch.kills.length} problems=${problems.length}`,
+        `sagas batch ${n}: trips=${batch.trips.length} kill_plan=${batch.kills.length} problems=${problems.length}`,
       );
       totals.problems.push(...problems);
       return true; // collected, reported by the caller (a failing property would shrink: batches are slow)
