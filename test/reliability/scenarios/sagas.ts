@@ -24,7 +24,7 @@ export function sagas(): Scenario {
         batches: Math.max(1, Math.ceil(runs / TRIPS_PER_BATCH)),
         trips: Math.min(TRIPS_PER_BATCH, runs),
         kills: 6,
-        deadlineMs: 240_000,
+        deadlineMs: 90_000,
         ...(process.env.RELIABILITY_VERBOSE === '1' ? { log: (line: string) => console.log(line) } : {}),
       });
       sagaTotals = totals;

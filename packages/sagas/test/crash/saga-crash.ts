@@ -139,6 +139,7 @@ export async function runSagaCrashTest(options: {
       options.log?.(
         `sagas batch ${n}: trips=${batch.trips.length} kill_plan=${batch.kills.length} problems=${problems.length}`,
       );
+      for (const problem of problems.slice(0, 10)) options.log?.(`  ${problem}`);
       totals.problems.push(...problems);
       return true; // collected, reported by the caller (a failing property would shrink: batches are slow)
     }),
@@ -197,7 +198,11 @@ async function runBatch(
       const event = createEvent(TripBooked, { subject: trip, data: {}, source: '/services/booking' });
       await db.sql.transaction((tx) => writeOutboxFor(tx, event));
     }
-    const until = Date.now() + deadlineMs;
+    // Trips are stuck when nothing moves for `deadlineMs` (a progress deadline: a loaded machine
+    // slows a batch down, it does not stop it), or after five times that in all.
+    const hardUntil = Date.now() + 5 * deadlineMs;
+    let until = Date.now() + deadlineMs;
+    let progress = '';
     for (;;) {
       if (child && (child.exitCode !== null || child.signalCode !== null)) await startChild();
       const states = await db.sql.query<{
@@ -207,10 +212,17 @@ async function runBatch(
         phase: string;
         attempt: number;
         awaiting: boolean;
+        revision: number;
       }>(
         `SELECT saga_key AS key, status, (state->>'step')::int AS step, state->>'phase' AS phase,
-                (state->>'attempt')::int AS attempt, (state->>'awaiting')::boolean AS awaiting FROM saga_instance`,
+                (state->>'attempt')::int AS attempt, (state->>'awaiting')::boolean AS awaiting,
+                revision FROM saga_instance`,
       );
+      const now = `${states.rowCount}/${states.rows.reduce((n, r) => n + r.revision, 0)}`;
+      if (now !== progress) {
+        progress = now;
+        until = Math.min(hardUntil, Date.now() + deadlineMs);
+      }
       const open = states.rows.filter(
         (s) => !['completed', 'compensated', 'compensation_failed'].includes(s.status),
       );
