@@ -113,7 +113,7 @@ async function waitForRow(
   sql: SqlClient,
   text: string,
   params: unknown[],
-  timeoutMs = 60_000,
+  timeoutMs = 600_000,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
