@@ -118,14 +118,20 @@ describe.skipIf(!hasPg)(
 
     it('two concurrent starts with one key make one instance (the second is parked)', async () => {
       const engine = createSagaEngine({ registry: createSagaRegistry([v1]), source: '/services/trips' });
-      const a = createEvent(TripBooked, { subject: 'same-key', data: {}, source: '/services/booking' });
-      const b = createEvent(TripBooked, { subject: 'same-key', data: {}, source: '/services/booking' });
-      scripts.set('same-key', {});
-      const outcomes = await Promise.all([a, b].map((e) => h.sql.transaction((tx) => engine.handle(tx, e))));
-      expect(outcomes.sort()).toEqual(['parked', 'started']);
-      const rows = await h.sql.query('SELECT id FROM saga_instance WHERE saga_key = $1', ['same-key']);
-      expect(rows.rowCount).toBe(1);
-      expect(await settle('same-key')).toBe('completed');
+      const keys = Array.from({ length: 10 }, (_, i) => `same-key-${i}`);
+      const starts = keys.flatMap((key) => {
+        scripts.set(key, {});
+        return [0, 1].map(() =>
+          createEvent(TripBooked, { subject: key, data: {}, source: '/services/booking' }),
+        );
+      });
+      const outcomes = await Promise.all(starts.map((e) => h.sql.transaction((tx) => engine.handle(tx, e))));
+      for (let i = 0; i < keys.length; i++) {
+        expect(outcomes.slice(2 * i, 2 * i + 2).sort()).toEqual(['parked', 'started']);
+      }
+      const rows = await h.sql.query('SELECT id FROM saga_instance WHERE saga_key = ANY($1)', [keys]);
+      expect(rows.rowCount).toBe(keys.length);
+      for (const key of keys) expect(await settle(key)).toBe('completed');
     });
 
     it('concurrent replies on two workers lose no update: both recorded, history seq without gaps', async () => {

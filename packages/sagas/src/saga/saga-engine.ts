@@ -69,6 +69,7 @@ export interface SagaEngine {
 export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
   const { registry, onTransition, crashPoint } = options;
   const outbox: Outbox = createOutbox({ source: options.source });
+  const sagaNames = [...new Set(registry.all.map((d) => d.name))];
 
   const definitionOf = (inst: StoredInstance): SagaDefinition<unknown> => {
     const def = registry.get(inst.saga, inst.version);
@@ -188,7 +189,7 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     async fireDueTimer(sql) {
       let fired: 'none' | 'busy' | 'fired' = 'none';
       await sql.transaction(async (tx) => {
-        const due = await claimDueTimer(tx);
+        const due = await claimDueTimer(tx, sagaNames);
         if (due === undefined) return;
         if (due === 'busy') {
           fired = 'busy';

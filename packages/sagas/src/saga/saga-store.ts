@@ -59,7 +59,9 @@ export async function insertInstance(
     `WITH i AS (
        INSERT INTO saga_instance (id, saga, version, saga_key, status, state, revision)
        VALUES ($1, $2, $3, $4, $5, $6, 1)
-       ON CONFLICT (saga, saga_key) DO NOTHING
+       -- No arbiter: the id is derived from (saga, key), so a concurrent start conflicts on both
+       -- unique indexes, and naming one would turn a conflict on the other into an error.
+       ON CONFLICT DO NOTHING
        RETURNING id
      )
      INSERT INTO saga_history (instance_id, seq, kind, from_status, to_status, step, phase, attempt, message_id, detail)
@@ -74,7 +76,7 @@ export async function insertInstance(
       JSON.stringify(inst.state),
       ...historyParams(entry),
     ],
-    { name: 'outrig_saga_insert_v1' },
+    { name: 'outrig_saga_insert_v2' },
   );
   return res.rowCount === 1;
 }
@@ -179,14 +181,19 @@ export interface DueTimer {
  * Claims one due timer: locks its instance first (the lock order every transition uses, so the
  * poller never deadlocks with a reply), then deletes the timer row. Undefined when none is due.
  */
-export async function claimDueTimer(tx: SqlTransaction): Promise<DueTimer | 'busy' | undefined> {
+export async function claimDueTimer(
+  tx: SqlTransaction,
+  sagas: readonly string[],
+): Promise<DueTimer | 'busy' | undefined> {
+  // Only timers of the sagas this process runs: another service's (or a retired saga's) timer
+  // is left to the process that can handle it.
   const locked = await tx.query<{ id: string }>(
     `SELECT i.id::text AS id FROM saga_timer t JOIN saga_instance i ON i.id = t.instance_id
-     WHERE t.due_at <= clock_timestamp()
+     WHERE t.due_at <= clock_timestamp() AND i.saga = ANY($1::text[])
      ORDER BY t.due_at LIMIT 1
      FOR UPDATE OF i SKIP LOCKED`,
-    [],
-    { name: 'outrig_saga_due_v1' },
+    [sagas],
+    { name: 'outrig_saga_due_v2' },
   );
   const id = locked.rows[0]?.id;
   if (id === undefined) return undefined;

@@ -75,7 +75,7 @@ export function batchArbitrary(trips: number, kills: number): fc.Arbitrary<Batch
   const kill = fc.record({ point: fc.constantFrom(...KILL_POINTS), nth: fc.integer({ min: 1, max: 25 }) });
   return fc.record({
     trips: fc.array(trip, { minLength: trips, maxLength: trips }),
-    kills: fc.array(kill, { minLength: 1, maxLength: kills }),
+    kills: fc.array(kill, { minLength: Math.max(1, Math.floor(kills / 2)), maxLength: kills }),
   });
 }
 
