@@ -11,7 +11,7 @@
  * - OUTRIG_NATS_SERVER: the nats-server binary (default /usr/sbin/nats-server);
  * - RELIABILITY_ONLY / RELIABILITY_SKIP: comma-separated name substrings to run / skip;
  * - RELIABILITY_BUDGET_S (default 1020): optional scenarios are skipped when they would not fit;
- * - RELIABILITY_SAGA_RUNS (default 1000), RELIABILITY_SAGA_SEED (default 42): the sagas scenario;
+ * - RELIABILITY_SAGA_RUNS (default 1000, 250 under CI=true), RELIABILITY_SAGA_SEED (default 42): the sagas scenario;
  * - RELIABILITY_VERBOSE=1: print the workers' stderr (errors they survived) after each scenario.
  */
 import { serverAvailable } from '@outrig/testing';
