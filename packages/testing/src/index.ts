@@ -14,6 +14,13 @@ export { createTestDatabase, type TestDatabase } from './database.ts';
 export { ETCD_BINARY, EtcdServer, etcdInstalled, startEtcd } from './etcd/etcd-server.ts';
 export { type EventuallyOptions, eventually } from './eventually.ts';
 export { freePort } from './free-port.ts';
+export { KafkaMock, type KafkaMockOptions } from './kafka/kafka-mock.ts';
+export {
+  ensureKafkaMockBinary,
+  KAFKA_MOCK_SOURCES,
+  kafkaMockAvailable,
+  kafkaMockPath,
+} from './kafka/kafka-mock-binary.ts';
 export { type LogCapture, logCapture } from './log-capture.ts';
 export { NATS_SERVER_BINARY, NatsServer, natsServerInstalled } from './nats-server.ts';
 export { deleteNatsStreams } from './nats-streams.ts';
