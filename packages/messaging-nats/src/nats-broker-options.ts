@@ -12,7 +12,11 @@ export interface NatsBrokerOptions {
   readonly connection?: NatsConnection;
   /** Extra options for the connection built from `servers` (credentials, TLS, name). */
   readonly connectOptions?: Omit<NodeConnectionOptions, 'servers'>;
-  /** Prefix of stream names: topic `product.events` → stream `<prefix>_product_events`. Default `OUTRIG`. */
+  /**
+   * Prefix of stream names and subjects: topic `product.events` → stream
+   * `<prefix>_product_events` with subjects `<prefix>.product.events.<partition>`. Default `OUTRIG`.
+   * Systems sharing a NATS account use different prefixes.
+   */
   readonly streamPrefix?: string;
   /** Partitions per topic; must be the same for every publisher and consumer of a topic. Default 16. */
   readonly partitions?: number;

@@ -96,6 +96,7 @@ class JetStreamBroker implements NatsBroker {
       {
         js: this.#js,
         partitions: this.#o.partitions,
+        subjectPrefix: this.#o.streamPrefix,
         requestTimeoutMs: this.#o.requestTimeoutMs,
         inFlight: this.#publishSlots,
         ensureStream: (topic) => this.#ensureStream(topic),

@@ -50,7 +50,7 @@ describe.skipIf(!ok)('NATS JetStream broker (shared server)', () => {
 
     const jsm = await jetstreamManager(publisher.connection);
     const stored = await jsm.streams.getMessage(`${prefix}_${t.replace('.', '_')}`, { seq: 1 });
-    expect(stored?.subject).toBe(`${t}.${partitionForKey('order-7', 16)}`);
+    expect(stored?.subject).toBe(`${prefix}.${t}.${partitionForKey('order-7', 16)}`);
     expect(stored?.header.get('Nats-Msg-Id')).toBe(event2.id);
     expect(stored?.header.get('ce-id')).toBe(event2.id);
     expect(stored?.header.get('ce-type')).toBe('thing.changed');
@@ -66,6 +66,43 @@ describe.skipIf(!ok)('NATS JetStream broker (shared server)', () => {
     await waitFor('the delivery', () => got.length === 1);
     expect(got[0]).toMatchObject({ topic: t, key: 'order-7', attempt: 1 });
     expect(got[0]!.event).toEqual(event2);
+  });
+
+  it('two systems with different prefixes share a NATS account: same topic, separate streams and subjects', async () => {
+    const t = topic();
+    const other = `U${uniqueSuffix()}`;
+    const second = await createNatsBroker({
+      servers: testServers.nats,
+      streamPrefix: other,
+      ackWaitMs: 1000,
+    });
+    try {
+      const mine = makeEvent('k', 1);
+      const theirs = makeEvent('k', 1);
+      expect(await publisher.publish([{ topic: t, key: 'k', event: mine }])).toEqual([{ ok: true }]);
+      // Before subjects carried the prefix, this stream's `<topic>.*` overlapped the first one's.
+      expect(await second.publish([{ topic: t, key: 'k', event: theirs }])).toEqual([{ ok: true }]);
+      const got: [string, string][] = [];
+      await publisher.subscribe([t], { group: 'g' }, async (d) => {
+        got.push([prefix, d.event.id]);
+        await d.ack();
+      });
+      await second.subscribe([t], { group: 'g' }, async (d) => {
+        got.push([other, d.event.id]);
+        await d.ack();
+      });
+      await waitFor('both deliveries', () => got.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(got.sort()).toEqual(
+        [
+          [prefix, mine.id],
+          [other, theirs.id],
+        ].sort(),
+      );
+    } finally {
+      await second.close();
+      await deleteStreams(testServers.nats, other);
+    }
   });
 
   it('drops a re-publish of the same event id within the duplicate window', async () => {
@@ -254,7 +291,7 @@ describe.skipIf(!ok)('NATS JetStream broker (shared server)', () => {
       await d.ack();
     });
     const js = (await jetstreamManager(publisher.connection)).jetstream();
-    await js.publish(`${t}.${partitionForKey('k', 16)}`, 'not a cloud event');
+    await js.publish(`${prefix}.${t}.${partitionForKey('k', 16)}`, 'not a cloud event');
     await publisher.publish([{ topic: t, key: 'k', event: makeEvent('k', 1) }]);
     await waitFor('the valid event after the junk', () => got.length === 1);
     expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['NATS_MESSAGE_INVALID']);

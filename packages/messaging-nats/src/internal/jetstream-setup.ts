@@ -36,8 +36,17 @@ export function streamName(prefix: string, topic: string): string {
   return `${prefix}_${topic.replaceAll('.', '_')}`;
 }
 
-export function partitionSubject(topic: string, partition: number): string {
-  return `${topic}.${partition}`;
+/**
+ * `product.events`, partition 3 → `OUTRIG.product.events.3`: the prefix keeps two systems that
+ * share a NATS account (each with its own `streamPrefix`) from writing into each other's streams.
+ */
+export function partitionSubject(prefix: string, topic: string, partition: number): string {
+  return `${prefix}.${topic}.${partition}`;
+}
+
+/** Every partition subject of a topic: the stream's subject filter. */
+export function topicSubjects(prefix: string, topic: string): string {
+  return `${prefix}.${topic}.*`;
 }
 
 /** Durable name of one (group, partition) consumer on the topic's stream. */
@@ -58,7 +67,7 @@ export async function ensureStream(
   const name = streamName(o.streamPrefix, topic);
   const wanted: Partial<StreamConfig> & { name: string } = {
     name,
-    subjects: [`${topic}.*`],
+    subjects: [topicSubjects(o.streamPrefix, topic)],
     description: `outrig topic=${topic} partitions=${o.partitions}`,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
@@ -83,8 +92,11 @@ export async function ensureStream(
       }
     }
     const c = existing.config;
-    if (!c.subjects?.includes(`${topic}.*`)) {
-      throw conflict(name, topic, `its subjects are ${JSON.stringify(c.subjects)}`);
+    if (!c.subjects?.includes(topicSubjects(o.streamPrefix, topic))) {
+      const legacy = c.subjects?.includes(`${topic}.*`)
+        ? ' (created by @outrig/messaging-nats before subjects carried the prefix: let its consumers drain it, then delete the stream)'
+        : '';
+      throw conflict(name, topic, `its subjects are ${JSON.stringify(c.subjects)}${legacy}`);
     }
     if (c.description !== wanted.description) {
       throw conflict(name, topic, `it was created as "${c.description}", we use ${o.partitions} partitions`);
@@ -139,7 +151,7 @@ export async function ensureConsumer(
     const config: Partial<ConsumerConfig> = {
       durable_name: name,
       description,
-      filter_subject: partitionSubject(topic, partition),
+      filter_subject: partitionSubject(o.streamPrefix, topic, partition),
       ack_policy: AckPolicy.Explicit,
       max_ack_pending: 1,
       // `new` applies only when the durable is first created; an existing group keeps its place.

@@ -9,6 +9,8 @@ import type { Semaphore } from './semaphore.ts';
 export interface PublisherDeps {
   readonly js: JetStreamClient;
   readonly partitions: number;
+  /** `streamPrefix`: the first token of every subject. */
+  readonly subjectPrefix: string;
   readonly requestTimeoutMs: number;
   /** Bounds publishes awaiting their ack across all batches. */
   readonly inFlight: Semaphore;
@@ -73,7 +75,7 @@ async function publishOne(
   topicError: Error | undefined,
 ): Promise<PublishResult> {
   if (topicError) return { ok: false, error: topicError };
-  const subject = partitionSubject(topic, partitionForKey(key, deps.partitions));
+  const subject = partitionSubject(deps.subjectPrefix, topic, partitionForKey(key, deps.partitions));
   let encoded: ReturnType<typeof encodeEvent>;
   try {
     encoded = encodeEvent(event, key, traceContext);
