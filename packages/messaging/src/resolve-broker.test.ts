@@ -51,13 +51,18 @@ describe('resolveBroker', () => {
         calls.push({ specifier, options });
         return fake;
       };
-      return { createPostgresBroker: factory, createNatsBroker: factory };
+      return { createPostgresBroker: factory, createNatsBroker: factory, createKafkaBroker: factory };
     };
     await resolveBroker('postgresql://db/app', { importModule, postgres: { pollMs: 50 } });
     await resolveBroker('nats://a:4222,nats://b:4222', { importModule });
+    await resolveBroker('kafka://a:9092,b:9093', { importModule, kafka: { topicPrefix: 'shop.' } });
     expect(calls).toEqual([
       { specifier: '@outrig/messaging-postgres', options: { pollMs: 50, url: 'postgresql://db/app' } },
       { specifier: '@outrig/messaging-nats', options: { servers: ['nats://a:4222', 'nats://b:4222'] } },
+      {
+        specifier: '@outrig/messaging-kafka',
+        options: { topicPrefix: 'shop.', brokers: 'kafka://a:9092,b:9093' },
+      },
     ]);
   });
 
@@ -70,6 +75,9 @@ describe('resolveBroker', () => {
     const error = await resolveBroker('nats://localhost:4222', { importModule }).catch((e: unknown) => e);
     expect(isOutrigError(error, 'BUS_ADAPTER_MISSING')).toBe(true);
     expect((error as Error).message).toContain('npm i @outrig/messaging-nats');
+    const kafka = await resolveBroker('kafka://localhost:9092', { importModule }).catch((e: unknown) => e);
+    expect(isOutrigError(kafka, 'BUS_ADAPTER_MISSING')).toBe(true);
+    expect((kafka as Error).message).toContain('npm i @outrig/messaging-kafka');
   });
 
   it('reports a package without the expected factory', async () => {

@@ -16,6 +16,8 @@ export interface ResolveBrokerOptions {
   readonly postgres?: Record<string, unknown>;
   /** Extra options for `createNatsBroker` (`nats://`), merged under `{ servers }`. */
   readonly nats?: Record<string, unknown>;
+  /** Extra options for `createKafkaBroker` (`kafka://`), merged under `{ brokers }`. */
+  readonly kafka?: Record<string, unknown>;
   /**
    * Loads an adapter package (default: `import(name)` from here). Pass your own `import` when
    * the adapter is installed where this package cannot see it (strict package managers).
@@ -48,9 +50,16 @@ const ADAPTERS: Record<string, AdapterEntry> = {
       ...(url === undefined ? {} : { servers: url.includes(',') ? url.split(',') : url }),
     }),
   },
+  kafka: {
+    schemes: ['kafka:'],
+    package: '@outrig/messaging-kafka',
+    factory: 'createKafkaBroker',
+    // `kafka://a:9092,b:9092` is a bootstrap list; the adapter parses it.
+    options: (url, o) => ({ ...o.kafka, ...(url === undefined ? {} : { brokers: url }) }),
+  },
 };
 
-const SUPPORTED = 'memory:, postgres://, postgresql://, nats://';
+const SUPPORTED = 'memory:, postgres://, postgresql://, nats://, kafka://';
 
 /**
  * Turns `BUS_URL` (or an instance, or `{ type, options }`) into a {@link Broker}. Adapter
@@ -61,6 +70,7 @@ const SUPPORTED = 'memory:, postgres://, postgresql://, nats://';
  * - `postgres://…` / `postgresql://…` → `createPostgresBroker({ url, ...options.postgres })`
  * - `nats://host:4222` → `createNatsBroker({ servers: url, ...options.nats })`; a comma-separated
  *   list of URLs becomes `servers: [url1, url2, …]`
+ * - `kafka://host:9092[,host:9092]` → `createKafkaBroker({ brokers: url, ...options.kafka })`
  *
  * @example
  * const broker = await resolveBroker(config.BUS_URL ?? 'memory:');
