@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the servers the test suite needs are installed and running on their default
 # loopback ports: PostgreSQL 5432, NATS JetStream 4222, Redis 6379. Installs missing ones from
-# Debian's packages (root) and starts stopped ones. Idempotent; exits non-zero if a server
+# Debian's packages (root) and starts stopped ones. Builds the Kafka test broker (kafka-mock). Idempotent; exits non-zero if a server
 # still cannot be reached, naming it.
 set -u
 
@@ -64,5 +64,27 @@ command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 ||
 # data dir, and SIGKILL and restart it).
 ensure_pkg etcd etcd-server etcd-client
 command -v etcd >/dev/null 2>&1 || { echo "test-servers: etcd could not be installed" >&2; status=1; }
+
+# kafka-mock: librdkafka's mock cluster as its own process (packages/testing/kafka-mock). Built
+# from the vendored sources (librdkafka 2.15.1 from the npm registry + a patch) into the
+# gitignored .outrig/cache/kafka-mock/<hash of the sources>/, which npm ci does not wipe; tests
+# start one per file on random ports. Debian's librdkafka-dev is the build script's fallback
+# when the npm registry is unreachable (unpatched: multi-member groups are flaky there).
+ensure_pkg gcc gcc
+ensure_pkg make make
+ensure_pkg patch patch
+ensure_pkg pkg-config pkg-config
+pkg-config --exists rdkafka 2>/dev/null || {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq >/dev/null 2>&1; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq librdkafka-dev >/dev/null 2>&1
+}
+root=$(cd "$(dirname "$0")/.." && pwd)
+src="$root/packages/testing/kafka-mock"
+hash=$(cat "$src/kafka-mock.c" "$src/librdkafka-mock.patch" "$src/build-kafka-mock.sh" | sha256sum | cut -c1-12)
+out="$root/.outrig/cache/kafka-mock/$hash"
+if [ ! -x "$out/kafka-mock" ]; then
+  sh "$src/build-kafka-mock.sh" "$out" >/dev/null ||
+    { echo "test-servers: kafka-mock could not be built (gcc, make, patch, npm)" >&2; status=1; }
+fi
 
 exit $status
