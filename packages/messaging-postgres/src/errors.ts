@@ -25,4 +25,9 @@ export const PostgresBusErrors = defineErrors({
   PGBUS_SCHEMA_FAILED: { status: 500, message: 'Could not create or check the bus schema {schema}' },
   PGBUS_UNAVAILABLE: { status: 503, retryable: true, message: 'The Postgres bus database is unreachable' },
   PGBUS_CLOSED: { status: 503, message: 'The Postgres broker is closed' },
+  PGBUS_LEASE_LOST: {
+    status: 503,
+    retryable: true,
+    message: 'This member no longer holds partition {partition} of {topic}: the message will be redelivered',
+  },
 });

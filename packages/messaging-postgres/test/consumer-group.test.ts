@@ -120,7 +120,7 @@ describe.skipIf(!ok)('postgres broker: consumer groups', () => {
     await zombie.join([topic], 'earliest');
     const [lease] = await zombie.acquire([{ topic, partition: 0 }]);
     expect(lease).toBeDefined();
-    const write = { topic, partition: 0, epoch: lease!.epoch, committed: 1, inflight: {} };
+    const write = { topic, partition: 0, epoch: lease!.epoch, committed: 1, inflight: {}, delays: {} };
     expect((await zombie.sync([write])).size).toBe(1);
     expect(await heir.acquire([{ topic, partition: 0 }])).toEqual([]); // still owned
 

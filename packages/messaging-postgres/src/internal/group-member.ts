@@ -39,6 +39,7 @@ export class GroupMember implements Subscription {
   readonly #store: GroupStore;
   readonly #d: MemberDispatcher;
   readonly #fetcher = new Coalescer(() => this.#fetchOnce());
+  readonly #renewer = new Coalescer(() => this.#renew().catch((err) => this.#report(err)));
   #closing = false;
   #closed: Promise<void> | undefined;
   #tickTimer: NodeJS.Timeout | undefined;
@@ -59,6 +60,8 @@ export class GroupMember implements Subscription {
       wantMore: () => void this.#fetcher.run(),
       drained: () => void this.#finishReleases().catch((err) => this.#report(err)),
       report: (err) => this.#report(err),
+      renewLeases: () => this.#renewer.run(),
+      leaseMs: options.leaseMs,
     });
   }
 

@@ -13,6 +13,8 @@ export interface AcquiredLease extends PartitionRef {
   readonly committed: number;
   /** offset → deliveries so far, for messages handed out and not acked by earlier owners. */
   readonly inflight: Record<string, number>;
+  /** offset → wall-clock ms before which a nacked message is not redelivered. */
+  readonly delays: Record<string, number>;
 }
 
 /** A fenced write of one partition's progress. */
@@ -20,6 +22,8 @@ export interface PartitionSync extends PartitionRef {
   readonly epoch: number;
   readonly committed: number;
   readonly inflight: Record<string, number>;
+  /** offset → wall-clock ms before which a nacked message is not redelivered. */
+  readonly delays: Record<string, number>;
 }
 
 /** A fetched log row. */
@@ -112,13 +116,14 @@ export class GroupStore {
       epoch: string;
       committed: string;
       inflight: Record<string, number>;
+      delays: Record<string, number>;
     }>(
       `update ${this.#s}.group_partitions g
        set owner = $2, epoch = g.epoch + 1, expires_at = clock_timestamp() + $3 * interval '1 millisecond'
        from unnest($4::text[], $5::int[]) v(topic, partition)
        where g.grp = $1 and g.topic = v.topic and g.partition = v.partition
          and (g.owner is null or g.expires_at is null or g.expires_at <= clock_timestamp())
-       returning g.topic, g.partition, g.epoch, g.committed, g.inflight`,
+       returning g.topic, g.partition, g.epoch, g.committed, g.inflight, g.delays`,
       [this.#group, this.#member, this.#leaseMs, wanted.map((w) => w.topic), wanted.map((w) => w.partition)],
     );
     return res.rows.map((r) => ({
@@ -127,6 +132,7 @@ export class GroupStore {
       epoch: Number(r.epoch),
       committed: Number(r.committed),
       inflight: parseJson(r.inflight) as Record<string, number>,
+      delays: (parseJson(r.delays) ?? {}) as Record<string, number>,
     }));
   }
 
@@ -135,8 +141,8 @@ export class GroupStore {
     if (updates.length === 0) return new Set();
     const res = await this.#sql.query<{ topic: string; partition: number }>(
       `update ${this.#s}.group_partitions g
-       set committed = greatest(g.committed, v.committed), inflight = v.inflight
-       from jsonb_to_recordset($3::jsonb) v(topic text, partition int, epoch bigint, committed bigint, inflight jsonb)
+       set committed = greatest(g.committed, v.committed), inflight = v.inflight, delays = v.delays
+       from jsonb_to_recordset($3::jsonb) v(topic text, partition int, epoch bigint, committed bigint, inflight jsonb, delays jsonb)
        where g.grp = $1 and g.owner = $2 and g.topic = v.topic and g.partition = v.partition
          and g.epoch = v.epoch and g.expires_at > clock_timestamp()
        returning g.topic, g.partition`,

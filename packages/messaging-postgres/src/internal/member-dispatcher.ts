@@ -1,4 +1,5 @@
 import type { CloudEvent, Delivery, DeliveryHandler } from '@outrig/messaging';
+import { PostgresBusErrors } from '../errors.ts';
 import { Coalescer } from './coalescer.ts';
 import type { GroupStore } from './group-store.ts';
 import type { Entry, PartitionState, Snapshot } from './partition-state.ts';
@@ -15,6 +16,10 @@ export interface DispatcherOptions {
   /** A releasing partition has nothing in flight any more. */
   readonly drained: () => void;
   readonly report: (err: unknown) => void;
+  /** Renews this member's leases now (coalesced); partitions not renewed are lost. */
+  readonly renewLeases: () => Promise<void>;
+  /** The lease length: `inProgress()` renews when less than half of it is left. */
+  readonly leaseMs: number;
 }
 
 const SYNC_RETRY_MS = 500;
@@ -154,7 +159,9 @@ export class MemberDispatcher {
       if (p.status === 'releasing' && p.drained) this.#o.drained();
       this.dispatch();
       if (ack && p.mayHaveMore && p.unacked <= this.#o.batchSize / 2) this.#o.wantMore();
-      return ack && p.status !== 'lost' ? this.#afterNextSync() : Promise.resolve();
+      // An ack resolves once committed; a nack with a delay once the delay is written (a
+      // restart or the next owner honours it).
+      return (ack || delayMs > 0) && p.status !== 'lost' ? this.#afterNextSync() : Promise.resolve();
     };
     const delivery: Delivery = {
       topic: p.topic,
@@ -164,6 +171,7 @@ export class MemberDispatcher {
       ...(e.traceContext && { traceContext: e.traceContext }),
       ack: () => settle(true, 0),
       nack: (options) => settle(false, options?.delayMs ?? 0),
+      inProgress: () => (settled ? Promise.resolve() : this.#keepLease(p)),
     };
     // A handler that returns without settling acked its message; one that throws nacks it.
     Promise.resolve()
@@ -172,6 +180,21 @@ export class MemberDispatcher {
         () => settle(true, 0),
         () => settle(false, this.#o.retryDelayMs),
       );
+  }
+
+  /**
+   * `delivery.inProgress()`: leases are renewed every third of `leaseMs` while the process
+   * lives, and a partition is never handed over while a handler of it runs, so this only renews
+   * early when less than half the lease is left (an event loop that was blocked) and tells the
+   * handler when the partition is gone (`PGBUS_LEASE_LOST`: its message will be redelivered).
+   */
+  async #keepLease(p: PartitionState): Promise<void> {
+    if (p.status !== 'lost' && p.leaseValidUntil - performance.now() < this.#o.leaseMs / 2) {
+      await this.#o.renewLeases();
+    }
+    if (p.status === 'lost' || this.dead) {
+      throw PostgresBusErrors.PGBUS_LEASE_LOST({ params: { topic: p.topic, partition: p.partition } });
+    }
   }
 
   #checkIdle(): void {

@@ -4,7 +4,7 @@ import { PartitionState } from './partition-state.ts';
 
 function state(committed = 0, inflight: Record<string, number> = {}) {
   return new PartitionState(
-    { topic: 't', partition: 0, epoch: 1, committed, inflight },
+    { topic: 't', partition: 0, epoch: 1, committed, inflight, delays: {} },
     Number.POSITIVE_INFINITY,
   );
 }
@@ -116,5 +116,26 @@ describe('PartitionState', () => {
     p.ack(a2!);
     expect(p.ackedUpTo).toBe(3);
     expect(p.drained).toBe(true);
+  });
+
+  it('writes a running nack delay as wall-clock time, and a new owner holds the message until then', () => {
+    const p = state();
+    p.add(rows('a', 'b'), 0, 1_000_000);
+    const [a1] = take(p).out;
+    p.nack(a1!, 1000 + 5000); // monotonic now = 1000, delay 5 s
+    const snap = p.snapshot(1000, 1_000_000);
+    expect(snap?.delays).toEqual({ 1: 1_005_000 });
+    expect(snap?.inflight).toEqual({ 1: 1, 2: 1 });
+
+    // The next owner (another process, other clocks) gets the recorded delay with the lease.
+    const heir = new PartitionState(
+      { topic: 't', partition: 0, epoch: 2, committed: 0, inflight: { 1: 1 }, delays: { 1: 1_005_000 } },
+      Number.POSITIVE_INFINITY,
+    );
+    heir.add(rows('a', 'b'), 50, 1_002_000); // 3 s of the delay left
+    const ready = heir.takeReady(50, 100);
+    expect(ready.mark.map((e) => e.offset)).toEqual([2]); // key b flows; key a waits
+    expect(ready.wakeAt).toBe(3050);
+    expect(heir.snapshot(50, 1_002_000)?.delays).toEqual({ 1: 1_005_000 });
   });
 });

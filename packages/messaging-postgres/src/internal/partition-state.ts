@@ -65,6 +65,8 @@ export class PartitionState {
   #highestAcked = 0;
   readonly #entries: Entry[] = [];
   readonly #prior: Map<number, number>;
+  /** Nack delays recorded by earlier owners (offset → wall-clock ms), for entries not fetched yet. */
+  readonly #priorDelays: Map<number, number>;
   #unacked = 0;
   #dirty = false;
 
@@ -78,6 +80,7 @@ export class PartitionState {
     this.cursor = lease.committed;
     this.leaseValidUntil = leaseValidUntil;
     this.#prior = new Map(Object.entries(lease.inflight).map(([o, n]) => [Number(o), n]));
+    this.#priorDelays = new Map(Object.entries(lease.delays ?? {}).map(([o, until]) => [Number(o), until]));
     this.#highestAcked = lease.committed;
   }
 
@@ -99,12 +102,17 @@ export class PartitionState {
     return this.#entries.length;
   }
 
-  /** Appends fetched rows (offset order, all above `cursor`). */
-  add(rows: readonly LogRow[]): void {
+  /**
+   * Appends fetched rows (offset order, all above `cursor`). `now` is the monotonic clock of
+   * `notBefore`, `wallNow` the wall clock recorded nack delays are in.
+   */
+  add(rows: readonly LogRow[], now = performance.now(), wallNow = Date.now()): void {
     for (const row of rows) {
       if (row.offset <= this.cursor) continue;
       const prior = this.#prior.get(row.offset) ?? 0;
       this.#prior.delete(row.offset);
+      const delayedUntil = this.#priorDelays.get(row.offset);
+      this.#priorDelays.delete(row.offset);
       this.#entries.push({
         offset: row.offset,
         key: row.key,
@@ -113,7 +121,8 @@ export class PartitionState {
         state: 'pending',
         deliveries: prior,
         marked: prior,
-        notBefore: 0,
+        // A delay recorded in wall-clock time (it survives restarts), back on this clock.
+        notBefore: delayedUntil === undefined ? 0 : now + Math.max(0, delayedUntil - wallNow),
       });
       this.#unacked++;
       this.cursor = row.offset;
@@ -178,16 +187,24 @@ export class PartitionState {
     e.state = 'pending';
     e.notBefore = notBefore;
     this.inFlight--;
+    // The delay is part of the partition's progress: written with the next sync.
+    this.#dirty = true;
   }
 
-  /** The write the next sync should make, or undefined when nothing changed. */
-  snapshot(): Snapshot | undefined {
+  /**
+   * The write the next sync should make, or undefined when nothing changed. Nack delays still
+   * running at `now` (monotonic) are written as wall-clock times (`wallNow`).
+   */
+  snapshot(now = performance.now(), wallNow = Date.now()): Snapshot | undefined {
     if (!this.#dirty) return undefined;
     this.#dirty = false;
     const inflight: Record<string, number> = {};
+    const delays: Record<string, number> = {};
     const marking: Entry[] = [];
     for (const e of this.#entries) {
       if (e.state === 'acked') continue;
+      if (e.state === 'pending' && e.notBefore > now)
+        delays[e.offset] = Math.ceil(wallNow + e.notBefore - now);
       if (e.state === 'marking') {
         marking.push(e);
         inflight[e.offset] = e.deliveries + 1;
@@ -197,12 +214,16 @@ export class PartitionState {
     }
     // Deliveries of earlier owners not fetched again yet must survive this write.
     for (const [offset, n] of this.#prior) if (offset > this.ackedUpTo) inflight[offset] = n;
+    for (const [offset, until] of this.#priorDelays) {
+      if (offset > this.ackedUpTo && until > wallNow) delays[offset] = until;
+    }
     return {
       topic: this.topic,
       partition: this.partition,
       epoch: this.epoch,
       committed: this.ackedUpTo,
       inflight,
+      delays,
       marking,
     };
   }

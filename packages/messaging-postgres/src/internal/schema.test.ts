@@ -61,6 +61,7 @@ describe.skipIf(!ok)('postgres bus schema versions', () => {
       '0001_bus',
       '0002_bus_headers',
       '0003_bus_event_json',
+      '0004_bus_nack_delays',
     ]);
     expect(await eventType('bus_m')).toBe('json');
   });

@@ -2,7 +2,7 @@ import type { SqlClient } from '@outrig/db';
 import { PostgresBusErrors } from '../errors.ts';
 
 /** Bumped when the schema changes: a new step in {@link schemaSteps}, never an edit of an old one. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * The bus tables. Every statement is idempotent, so the same text serves the automatic
@@ -93,6 +93,18 @@ update ${s}.meta set value = '3' where key = 'version' and value::int < 3;
 }
 
 /**
+ * Version 4: a group partition keeps the nack delays of its pending messages (`{"<offset>":
+ * <epoch ms before which it is not redelivered>}`), so a restart or a new owner honours them.
+ */
+export function schemaNackDelaysDdl(schema: string): string {
+  const s = `"${schema}"`;
+  return `
+alter table ${s}.group_partitions add column if not exists delays jsonb not null default '{}';
+update ${s}.meta set value = '4' where key = 'version' and value::int < 4;
+`;
+}
+
+/**
  * Every step, in order, with its migration id. The text of a step never changes once released
  * (migration checksums); each is idempotent, so a database the broker set up accepts them too.
  */
@@ -101,6 +113,7 @@ export function schemaSteps(schema: string): { id: string; sql: string }[] {
     { id: '0001_bus', sql: schemaDdl(schema) },
     { id: '0002_bus_headers', sql: schemaHeadersDdl(schema) },
     { id: '0003_bus_event_json', sql: schemaEventJsonDdl(schema) },
+    { id: '0004_bus_nack_delays', sql: schemaNackDelaysDdl(schema) },
   ];
 }
 
