@@ -1,12 +1,14 @@
 // Messaging benchmark: what the transactional outbox costs the producer, and what the whole
 // pipeline (outbox → relay → broker → consumer with inbox) sustains, per transport, against the
-// real PostgreSQL and NATS. Fresh databases and streams, dropped at the end.
-// Usage: npm run bench:outbox -- [--duration 5] [--warmup 3] [--rounds 3] [--transports postgres,nats]
+// real PostgreSQL, NATS and a Kafka-protocol broker (librdkafka's mock cluster, in memory: its
+// figures compare the adapter's overhead, they are not a Kafka cluster's). Fresh databases,
+// streams and mock clusters, dropped at the end.
+// Usage: npm run bench:outbox -- [--duration 5] [--warmup 3] [--rounds 3] [--transports postgres,nats,kafka]
 //          [--rate 1000] [--clients 8] [--layouts split,single] [--diagnose auto|always|never]
 //          [--nats-partitions 16]
 // (--connections and --logs are accepted, for `npm run bench`, and ignored.)
 import { loadavg } from 'node:os';
-import { createTestDatabase, serverAvailable } from '@outrig/testing';
+import { createTestDatabase, kafkaMockAvailable, serverAvailable } from '@outrig/testing';
 import { parseLoadArgs } from './lib/args.ts';
 import { machineLine } from './lib/machine.ts';
 import { median, printJsonLine, printTable, round } from './lib/report.ts';
@@ -47,8 +49,8 @@ const list = (raw: string | undefined, fallback: string, allowed: readonly strin
 };
 const transports = list(
   args.extra.transports,
-  'postgres,nats',
-  ['postgres', 'nats'],
+  'postgres,nats,kafka',
+  ['postgres', 'nats', 'kafka'],
   'transports',
 ) as Transport[];
 const layouts = list(args.extra.layouts, 'split,single', ['split', 'single'], 'layouts') as Layout[];
@@ -207,6 +209,10 @@ const results: PipelineResult[] = [];
 for (const transport of transports) {
   if (transport === 'nats' && !hasNats) {
     console.log('# nats: skipped, NATS unreachable');
+    continue;
+  }
+  if (transport === 'kafka' && !kafkaMockAvailable()) {
+    console.log('# kafka: skipped, kafka-mock cannot be built (gcc, make, patch)');
     continue;
   }
   for (const layout of layouts) {

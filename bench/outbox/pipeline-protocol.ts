@@ -2,7 +2,7 @@
 import type { StatementCount } from './counting-pool.ts';
 
 export type Role = 'producer' | 'relay' | 'consumer';
-export type Transport = 'postgres' | 'nats';
+export type Transport = 'postgres' | 'nats' | 'kafka';
 
 /** Everything a worker needs to start its roles. */
 export interface WorkerConfig {
@@ -13,7 +13,9 @@ export interface WorkerConfig {
   /** The Postgres transport's bus database. */
   busUrl: string;
   natsUrl: string;
-  /** Unique per run: JetStream streams are `<prefix>_account_events`. */
+  /** The Kafka transport's bootstrap URL (`kafka://…`, the run's kafka-mock). */
+  kafkaUrl: string;
+  /** Unique per run: JetStream streams are `<prefix>_account_events`, Kafka topics `<prefix>.account.events`. */
   streamPrefix: string;
   clients: number;
   group: string;

@@ -9,6 +9,7 @@ import {
   createOutboxRelay,
   type OutboxRelay,
 } from '@outrig/messaging';
+import { createKafkaBroker } from '@outrig/messaging-kafka';
 import { createNatsBroker } from '@outrig/messaging-nats';
 import { createPostgresBroker } from '@outrig/messaging-postgres';
 import { AccountChanged, aggregateOf, INSERT_STATE, nowMs, TOPIC } from './bench-schema.ts';
@@ -48,6 +49,14 @@ async function makeBroker(
   config: WorkerConfig,
   role: Role,
 ): Promise<{ broker: Broker; bus?: CountingClient }> {
+  if (config.transport === 'kafka') {
+    const broker = await createKafkaBroker({
+      brokers: config.kafkaUrl,
+      topicPrefix: `${config.streamPrefix}.`,
+      onError: onError(role),
+    });
+    return { broker };
+  }
   if (config.transport === 'nats') {
     const broker = await createNatsBroker({
       servers: config.natsUrl,

@@ -2,8 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPgClient } from '@outrig/db';
-import { createTestDatabase, deleteNatsStreams, type TestDatabase, testServers } from '@outrig/testing';
-import { nowMs, setupConsumerDb, setupProducerDb } from './bench-schema.ts';
+import {
+  createTestDatabase,
+  deleteNatsStreams,
+  KafkaMock,
+  type TestDatabase,
+  testServers,
+} from '@outrig/testing';
+import { nowMs, setupConsumerDb, setupProducerDb, TOPIC } from './bench-schema.ts';
 import { cpuSampler, pidsNamed } from './cpu-sampler.ts';
 import { type PhaseResult, summarize } from './phase-summary.ts';
 import type { Role, Transport, WorkerConfig } from './pipeline-protocol.ts';
@@ -22,7 +28,7 @@ export interface PipelineOptions {
   seconds: number;
   /** Bounded phase: producers stay at most this many events ahead of the consumer. */
   maxBacklog: number;
-  /** NATS transport: partitions per topic (default 16, the transport's default). */
+  /** NATS and Kafka transports: partitions per topic (default 16, the NATS transport's default). */
   natsPartitions?: number;
 }
 
@@ -47,7 +53,12 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const dbs: TestDatabase[] = [];
   const workers: Worker[] = [];
   const streamPrefix = `BENCHOUTBOX${suffix}`;
+  let kafka: KafkaMock | undefined;
   try {
+    // Kafka: a fresh mock cluster per run, the topic pre-created with 16 partitions (as NATS).
+    if (o.transport === 'kafka') {
+      kafka = await KafkaMock.start({ topics: [`${streamPrefix}.${TOPIC}:${o.natsPartitions ?? 16}`] });
+    }
     const producerDb = await createTestDatabase('bench_outbox_producer');
     dbs.push(producerDb);
     const consumerDb = await createTestDatabase('bench_outbox_consumer');
@@ -63,6 +74,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       consumerUrl: consumerDb.url,
       busUrl: busDb?.url ?? '',
       natsUrl: testServers.nats,
+      kafkaUrl: kafka?.url ?? '',
       streamPrefix,
       clients: o.clients,
       group: `bench-${suffix}`,
@@ -94,6 +106,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     );
     groups.postgres = () => backendPids;
     if (o.transport === 'nats') groups['nats-server'] = () => pidsNamed('nats-server');
+    if (kafka?.pid) {
+      const pid = kafka.pid;
+      groups['kafka-mock'] = () => [pid];
+    }
 
     const phase = async (n: number, mode: 'paced' | 'bounded') => {
       const sampler = cpuSampler(groups);
@@ -160,6 +176,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     for (const d of dbs) await d.drop().catch((e) => console.error(`# could not drop ${d.name}:`, e));
     if (o.transport === 'nats')
       await deleteNatsStreams(testServers.nats, streamPrefix).catch((e) => console.error(e));
+    await kafka?.stop();
   }
 }
 
