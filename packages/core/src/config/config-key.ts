@@ -71,17 +71,31 @@ export function oneOf<const V extends string>(values: readonly V[], init: KeyIni
   return key(init, `one of ${values.join(', ')}`, (raw) => values.find((v) => v === raw.toLowerCase()));
 }
 
-/** A URL whose scheme is in `schemes` (any when omitted). */
-export function url(init: KeyInit<string> & { schemes?: readonly string[] }): ConfigKey<string> {
+/**
+ * A URL whose scheme is in `schemes` (any when omitted). With `hostList`, a comma-separated list
+ * of servers is accepted too, each a URL or a bare `host:port` under the first one's scheme
+ * (`kafka://a:9092,b:9092`, `nats://a:4222,nats://b:4222`); the value is kept as written.
+ */
+export function url(
+  init: KeyInit<string> & { schemes?: readonly string[]; hostList?: boolean },
+): ConfigKey<string> {
   const schemes = init.schemes;
   const expected = schemes ? `a URL (${schemes.map((s) => `${s}:`).join(' ')})` : 'a URL';
-  return key(init, expected, (raw) => {
+  const ok = (value: string) => {
     try {
-      const u = new URL(raw);
-      return !schemes || schemes.includes(u.protocol.slice(0, -1)) ? raw : undefined;
+      const u = new URL(value);
+      return !schemes || schemes.includes(u.protocol.slice(0, -1));
     } catch {
-      return undefined;
+      return false;
     }
+  };
+  return key(init, init.hostList ? `${expected}, or a comma-separated list of servers` : expected, (raw) => {
+    if (!init.hostList || !raw.includes(',')) return ok(raw) ? raw : undefined;
+    const [first = '', ...rest] = raw.split(',').map((s) => s.trim());
+    if (!ok(first)) return undefined;
+    const scheme = new URL(first).protocol;
+    const each = rest.every((s) => (s.includes('://') ? ok(s) : URL.canParse(`${scheme}//${s}`)));
+    return each && rest.every((s) => s !== '') ? raw : undefined;
   });
 }
 

@@ -52,6 +52,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('accepts a comma-separated server list where a URL key allows it', () => {
+    const servers = { bus: url({ env: 'BUS_URL', doc: 'bus', schemes: ['kafka', 'nats'], hostList: true }) };
+    expect(loadConfig(servers, { BUS_URL: 'kafka://a:9092,b:9093' }).bus).toBe('kafka://a:9092,b:9093');
+    expect(loadConfig(servers, { BUS_URL: 'nats://a:4222,nats://b:4222' }).bus).toBe(
+      'nats://a:4222,nats://b:4222',
+    );
+    expect(() => loadConfig(servers, { BUS_URL: 'kafka://a:9092,http://b:1' })).toThrow(/BUS_URL/);
+    expect(() => loadConfig(servers, { BUS_URL: 'kafka://a:9092,' })).toThrow(/BUS_URL/);
+    expect(() => loadConfig(schema, { SERVICE_NAME: 'a', BUS_URL: 'nats://a:1,b:2' })).toThrow(/BUS_URL/);
+  });
+
   it('renders a documentation table', () => {
     expect(describeConfig(schema)).toContain(
       '| `SERVICE_PORT` | `8000` | port (an integer between 0 and 65535) |',

@@ -10,9 +10,10 @@ import type { ConnectMessagingOptions } from './connect-messaging.ts';
 export const messagingConfig = {
   busUrl: url({
     env: 'BUS_URL',
-    doc: 'Event transport: memory:, postgres://…, nats://… (absent: the outrig_bus database on the service database server)',
+    doc: 'Event transport: memory:, postgres://…, nats://…[,…], kafka://host:port[,host:port] (absent: the outrig_bus database on the service database server)',
     optional: true,
-    schemes: ['memory', 'postgres', 'postgresql', 'nats'],
+    schemes: ['memory', 'postgres', 'postgresql', 'nats', 'kafka'],
+    hostList: true,
   }),
   outboxEnabled: bool({ env: 'OUTBOX_ENABLED', doc: 'Run the outbox relay in this process', default: true }),
   outboxProcessingIntervalMs: int({
