@@ -1,6 +1,8 @@
 /**
  * The reliability suite: real relay and consumer processes killed, frozen and cut off, against
- * the real PostgreSQL and a private NATS JetStream server. `npm run test:reliability`.
+ * the real PostgreSQL, a private NATS JetStream server and a private Kafka-protocol broker
+ * (librdkafka's mock cluster, in memory: the Kafka "restart" is an outage, see broker-restart.ts).
+ * `npm run test:reliability`.
  *
  * Prints one line per scenario and ends with
  *   reliability: events=N lost=0 duplicated_effects=0 order_violations=0
@@ -9,12 +11,13 @@
  * Environment:
  * - OUTRIG_TEST_PG_URL: PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres);
  * - OUTRIG_NATS_SERVER: the nats-server binary (default /usr/sbin/nats-server);
+ * - OUTRIG_KAFKA_MOCK: a kafka-mock binary (default: built into .outrig/cache on first use);
  * - RELIABILITY_ONLY / RELIABILITY_SKIP: comma-separated name substrings to run / skip;
  * - RELIABILITY_BUDGET_S (default 1020): optional scenarios are skipped when they would not fit;
  * - RELIABILITY_SAGA_RUNS (default 1000, 250 under CI=true), RELIABILITY_SAGA_SEED (default 42): the sagas scenario;
  * - RELIABILITY_VERBOSE=1: print the workers' stderr (errors they survived) after each scenario.
  */
-import { serverAvailable } from '@outrig/testing';
+import { KafkaMock, kafkaMockAvailable, serverAvailable } from '@outrig/testing';
 import { NATS_SERVER_BINARY, NatsServer, natsServerInstalled } from './lib/nats-server.ts';
 import { failed, formatLine, type Scenario, type ScenarioResult } from './lib/scenario.ts';
 import { Deadline } from './lib/wait.ts';
@@ -22,7 +25,7 @@ import { killAllWorkers } from './lib/worker-process.ts';
 import { brokerRestart } from './scenarios/broker-restart.ts';
 import { connectionCuts } from './scenarios/connection-cuts.ts';
 import { crashLoop } from './scenarios/crash-loop.ts';
-import { killStorm } from './scenarios/kill-storm.ts';
+import { KAFKA_KILL_STORM_DEFAULTS, killStorm } from './scenarios/kill-storm.ts';
 import { lateCommits } from './scenarios/late-commits.ts';
 import { poison } from './scenarios/poison.ts';
 import { sagaSummaryLine, sagas, sagaTotals } from './scenarios/sagas.ts';
@@ -54,13 +57,17 @@ const plan: { scenario: Scenario; optional: boolean }[] = [
   { scenario: crashLoop('postgres'), optional: false },
   { scenario: killStorm('nats'), optional: false },
   { scenario: sagas(), optional: false },
+  { scenario: brokerRestart('kafka'), optional: false },
+  { scenario: killStorm('kafka', KAFKA_KILL_STORM_DEFAULTS), optional: false },
   { scenario: killStorm('postgres'), optional: true },
 ];
 
 let nats: NatsServer | undefined;
+let kafka: KafkaMock | undefined;
 const cleanupSync = () => {
   killAllWorkers();
   nats?.forceKill();
+  kafka?.forceKill();
 };
 process.on('exit', cleanupSync);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -80,10 +87,27 @@ if (!hasNats && ci) {
   process.exit(1);
 }
 
+// kafka-mock (librdkafka's mock cluster): built on first use; required under CI=true.
+const hasKafka = (() => {
+  try {
+    return kafkaMockAvailable();
+  } catch (error) {
+    console.log(`reliability: FAILED -- ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
+
 const results: ScenarioResult[] = [];
 let anyFailed = false;
 try {
   if (hasNats) nats = await NatsServer.start();
+  const wantsKafka = plan.some(
+    ({ scenario }) =>
+      scenario.needsKafka &&
+      (only.length === 0 || only.some((o) => scenario.name.includes(o))) &&
+      !skip.some((o) => scenario.name.includes(o)),
+  );
+  if (hasKafka && wantsKafka) kafka = await KafkaMock.start({ brokers: 1 });
   for (const { scenario, optional } of plan) {
     if (only.length > 0 && !only.some((o) => scenario.name.includes(o))) continue;
     if (skip.some((o) => scenario.name.includes(o))) {
@@ -92,6 +116,10 @@ try {
     }
     if (scenario.needsNats && !nats) {
       console.log(`scenario ${scenario.name}: skipped -- ${NATS_SERVER_BINARY} is not installed`);
+      continue;
+    }
+    if (scenario.needsKafka && !kafka) {
+      console.log(`scenario ${scenario.name}: skipped -- kafka-mock cannot be built here (gcc, make, patch)`);
       continue;
     }
     const left = budgetMs - (Date.now() - suiteStarted);
@@ -121,6 +149,8 @@ try {
   killAllWorkers();
   await nats?.dispose().catch(() => {});
   nats = undefined;
+  await kafka?.stop().catch(() => {});
+  kafka = undefined;
 }
 
 const sum = (pick: (r: ScenarioResult) => number) => results.reduce((n, r) => n + pick(r), 0);
@@ -151,7 +181,9 @@ async function runOne(scenario: Scenario, deadlineMs: number, hardLeftMs: number
   });
   try {
     return await Promise.race([
-      scenario.run({ nats, deadline }).catch((error: unknown) => broken(scenario.name, describe(error))),
+      scenario
+        .run({ nats, kafka, deadline })
+        .catch((error: unknown) => broken(scenario.name, describe(error))),
       hardStop,
     ]);
   } finally {

@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { createPgClient, type MigrationSet, migrate, type SqlClient } from '@outrig/db';
 import { createOutbox, inboxMigrations, type Outbox, outboxMigrations } from '@outrig/messaging';
-import { createTestDatabase, type TestDatabase } from '@outrig/testing';
+import { createTestDatabase, type KafkaMock, type TestDatabase } from '@outrig/testing';
 import { SOURCE, TOPIC } from './events.ts';
 import { deleteStreams, type NatsServer } from './nats-server.ts';
 import { sleep } from './wait.ts';
 import type { BrokerConfig, ConsumerWorkerConfig, RelayWorkerConfig } from './worker-config.ts';
 import { WorkerProcess } from './worker-process.ts';
 
-export type Transport = 'nats' | 'postgres';
+export type Transport = 'nats' | 'postgres' | 'kafka';
 
 /**
  * Every relay write to an outbox row (claim, mark, give-back) is recorded with the writer (the
@@ -78,6 +78,8 @@ CREATE TABLE handled_version (aggregate_id text PRIMARY KEY, version bigint NOT 
 export interface FixtureOptions {
   readonly transport: Transport;
   readonly nats?: NatsServer;
+  /** The run's kafka-mock (kafka scenarios). */
+  readonly kafka?: KafkaMock;
   /** Size of the test process' producer pool (concurrent writers + open transactions). */
   readonly writerPool: number;
   /** Adapter options merged into every worker's broker config. */
@@ -96,6 +98,7 @@ export interface ScenarioTuning {
   /** Broker options per transport, merged over `{ partitions: 8, … }`. */
   readonly nats?: Record<string, unknown>;
   readonly postgres?: Record<string, unknown>;
+  readonly kafka?: Record<string, unknown>;
   readonly relay?: Partial<FixtureOptions['relay']>;
   readonly consumer?: Partial<FixtureOptions['consumer']>;
 }
@@ -116,7 +119,10 @@ export function scenarioOptions(
     brokerOptions:
       transport === 'nats'
         ? { partitions: 8, ackWaitMs: 2_000, ...t.nats }
-        : { partitions: 8, leaseMs: 2_000, pollIntervalMs: 100, ...t.postgres },
+        : transport === 'kafka'
+          ? // Partitions come from the mock's auto-creation (4); a dead member's move after the session.
+            { sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 5_000, ...t.kafka }
+          : { partitions: 8, leaseMs: 2_000, pollIntervalMs: 100, ...t.postgres },
     relay: {
       leaseMs: 2_000,
       pollIntervalMs: 100,
@@ -197,6 +203,11 @@ export class Fixture {
       let broker: BrokerConfig;
       if (options.transport === 'postgres') {
         broker = { url: bus!.url, options: { poolSize: 3, ...options.brokerOptions } };
+      } else if (options.transport === 'kafka') {
+        if (!options.kafka) throw new Error('kafka transport needs the kafka-mock');
+        // A topic prefix per scenario: the mock lives for the whole run.
+        const topicPrefix = `rel-${randomBytes(4).toString('hex')}.`;
+        broker = { url: options.kafka.url, options: { topicPrefix, ...options.brokerOptions } };
       } else {
         if (!options.nats) throw new Error('nats transport needs the private nats-server');
         const streamPrefix = `REL${randomBytes(5).toString('hex')}`;

@@ -1,4 +1,5 @@
 /** What a scenario returns, and its one output line. */
+import type { KafkaMock } from '@outrig/testing';
 import type { NatsServer } from './nats-server.ts';
 import type { Tally } from './tally.ts';
 import type { Deadline } from './wait.ts';
@@ -6,6 +7,8 @@ import type { Deadline } from './wait.ts';
 export interface ScenarioContext {
   /** The private nats-server (nats scenarios only). */
   readonly nats: NatsServer | undefined;
+  /** The run's kafka-mock (kafka scenarios only). */
+  readonly kafka: KafkaMock | undefined;
   readonly deadline: Deadline;
 }
 
@@ -29,6 +32,8 @@ export interface Scenario {
   /** Time the scenario may take (its deadline); the runner kills it 30 s after. */
   readonly budgetMs: number;
   readonly needsNats: boolean;
+  /** Needs the kafka-mock (librdkafka's mock cluster). */
+  readonly needsKafka?: boolean;
   run(ctx: ScenarioContext): Promise<ScenarioResult>;
 }
 

@@ -3,7 +3,7 @@
  * back on stdout. Shared by `run.ts` and `workers/*.ts`.
  */
 
-/** A transport by URL, with the adapter's options (`resolveBroker(url, { nats|postgres: options })`). */
+/** A transport by URL, with the adapter's options (`resolveBroker(url, { nats|postgres|kafka: options })`). */
 export interface BrokerConfig {
   readonly url: string;
   readonly options: Record<string, unknown>;

@@ -9,7 +9,12 @@ import { createInterface } from 'node:readline';
 import { LINE_PREFIX, type RelayStatsLine, type WorkerMessage } from './worker-config.ts';
 
 const WORKERS = path.join(import.meta.dirname, '..', 'workers');
-const READY_TIMEOUT_MS = 30_000;
+/**
+ * A worker's start (module loading, connecting, joining) may take long on a loaded two-core
+ * machine: workers start several at once, and the Kafka client alone took ~4 s to import at a
+ * load average of 20. Only how soon a broken start is reported depends on it.
+ */
+const READY_TIMEOUT_MS = 60_000;
 const live = new Set<WorkerProcess>();
 
 /** Kills every worker still alive (on failure, deadline or exit). Synchronous on purpose. */

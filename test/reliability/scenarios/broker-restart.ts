@@ -3,6 +3,13 @@
  * events handled) and restarted on the same store directory after a pause, while writers keep
  * committing and relays keep publishing. Publishes in the outage fail and are retried; acks in
  * the outage are lost and the messages redelivered. Nothing may be lost, duplicated or reordered.
+ *
+ * On Kafka the broker is librdkafka's mock cluster, which holds its log in memory: killing its
+ * process would lose every message, which a real Kafka (log on disk, replicas) does not. So
+ * `broker-outage[kafka]` takes every mock broker down instead (open connections closed, new
+ * ones refused, the log kept) and brings them back after the same pause: clients see what a
+ * restart looks like from the outside — dropped connections, failed produces and commits,
+ * reconnects, group rejoins — but the broker's own recovery from disk is not exercised.
  */
 
 import { Fixture, scenarioOptions } from '../lib/fixture.ts';
@@ -14,23 +21,26 @@ import { pollUntil, sleep } from '../lib/wait.ts';
 const EVENTS = 3_000;
 const OUTAGE_MS = 1_500;
 
-export function brokerRestart(): Scenario {
-  const name = 'broker-restart[nats]';
+export function brokerRestart(transport: 'nats' | 'kafka' = 'nats'): Scenario {
+  const name = transport === 'nats' ? 'broker-restart[nats]' : 'broker-outage[kafka]';
   return {
     name,
     budgetMs: 90_000,
-    needsNats: true,
-    async run({ nats, deadline }): Promise<ScenarioResult> {
-      if (!nats) throw new Error('needs the private nats-server');
-      const fx = await Fixture.create(
-        'restart',
-        scenarioOptions('nats', nats, {
-          group: 'rel-restart',
+    needsNats: transport === 'nats',
+    needsKafka: transport === 'kafka',
+    async run({ nats, kafka, deadline }): Promise<ScenarioResult> {
+      if (transport === 'nats' && !nats) throw new Error('needs the private nats-server');
+      if (transport === 'kafka' && !kafka) throw new Error('needs the kafka-mock');
+      const fx = await Fixture.create(`restart_${transport}`, {
+        ...scenarioOptions(transport, nats, {
+          group: `rel-restart-${transport}`,
           nats: { requestTimeoutMs: 2_000 },
+          kafka: { requestTimeoutMs: 2_000 },
           relay: { maxAttempts: 50, backoff: { baseMs: 200, maxMs: 1_000 } },
           consumer: { maxAttempts: 25 },
         }),
-      );
+        kafka,
+      });
       const problems: string[] = [];
       let restarts = 0;
       try {
@@ -48,9 +58,11 @@ export function brokerRestart(): Scenario {
             100,
           );
           if (!reached) break;
-          await nats.kill();
-          await sleep(OUTAGE_MS);
-          await nats.resume();
+          if (transport === 'nats' && nats) {
+            await nats.kill();
+            await sleep(OUTAGE_MS);
+            await nats.resume();
+          } else await kafka?.outage(OUTAGE_MS);
           restarts++;
         }
         const { committed, failed } = await production;
@@ -74,8 +86,8 @@ export function brokerRestart(): Scenario {
           name,
           t,
           {
-            transport: 'nats',
-            broker_kills: restarts,
+            transport,
+            [transport === 'nats' ? 'broker_kills' : 'broker_outages']: restarts,
             outage_ms: OUTAGE_MS,
             rows_republished: rows[0]!.retried,
           },

@@ -23,6 +23,7 @@ const sql = createPgClient({
 const broker = await resolveBroker(config.broker.url, {
   nats: { ...config.broker.options, onError: (e: Error) => log('nats', e) },
   postgres: { ...config.broker.options, onError: (e: Error) => log('bus', e) },
+  kafka: { ...config.broker.options, onError: (e: Error) => log('kafka', e) },
 });
 const failing = new Set(config.failAggregates);
 const crashing = new Set(config.crashAggregates ?? []);

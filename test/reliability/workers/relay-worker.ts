@@ -16,6 +16,7 @@ const sql = createPgClient({ url: config.producerUrl, max: 3, applicationName: c
 const broker = await resolveBroker(config.broker.url, {
   nats: { ...config.broker.options, onError: (e: Error) => log('nats', e) },
   postgres: { ...config.broker.options, onError: (e: Error) => log('bus', e) },
+  kafka: { ...config.broker.options, onError: (e: Error) => log('kafka', e) },
 });
 const delay = config.publishDelayMs ?? 0;
 const publisher: Pick<Broker, 'publish' | 'ping'> =
