@@ -83,6 +83,11 @@ export class KafkaMock {
     await this.up();
   }
 
+  /** SIGKILL, synchronously (for `process.on('exit')`). */
+  forceKill(): void {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+  }
+
   /** Stops the mock (every message is gone). */
   async stop(): Promise<void> {
     const child = this.#child;
