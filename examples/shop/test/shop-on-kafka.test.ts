@@ -47,7 +47,7 @@ describe.skipIf(!ok)('the shop with BUS_URL=kafka://… (librdkafka mock cluster
     await eventually(
       'the system to start',
       async () => (output.includes('Outrig shop is running') ? true : undefined),
-      { timeoutMs: 150_000, context: () => output },
+      { timeoutMs: 300_000, context: () => output },
     );
     const login = await fetch(`${gateway()}/api/v1/auth/login`, {
       method: 'POST',
