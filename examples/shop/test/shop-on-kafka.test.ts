@@ -7,10 +7,12 @@ import { eventually, freePort, KafkaMock, kafkaMockAvailable } from '@outrig/tes
 import { Consumer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The reference system on Kafka with only BUS_URL changed: the launcher (`npm start`) with its
-// embedded PostgreSQL, and BUS_URL=kafka://… pointing at a Kafka-protocol broker (librdkafka's
-// mock cluster, its own process). A created product must become a notification, through Kafka.
-const START = fileURLToPath(new URL('../start.ts', import.meta.url));
+// The reference system on Kafka with only BUS_URL changed: `npm start` (`outrig dev --cwd
+// examples/shop`) with its embedded PostgreSQL, and BUS_URL=kafka://… pointing at a
+// Kafka-protocol broker (librdkafka's mock cluster, its own process). A created product must
+// become a notification, through Kafka.
+const OUTRIG = fileURLToPath(new URL('../../../packages/cli/src/bin.ts', import.meta.url));
+const SHOP = fileURLToPath(new URL('..', import.meta.url));
 const ok = kafkaMockAvailable();
 
 let mock: KafkaMock | undefined;
@@ -41,13 +43,16 @@ describe.skipIf(!ok)('the shop with BUS_URL=kafka://… (librdkafka mock cluster
       if (/^(DATABASE_URL|BUS_URL|REGISTRY_URL|JWT_|AUTH_CLIENT|SHOP_ADMIN_)/.test(name)) delete env[name];
     }
     env.BUS_URL = mock.url; // the one change
-    launcher = spawn(process.execPath, [START], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    launcher = spawn(process.execPath, [OUTRIG, 'dev', '--cwd', SHOP, '--start-timeout', '150'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     launcher.stdout!.on('data', (d) => (output += d));
     launcher.stderr!.on('data', (d) => (output += d));
     await eventually(
       'the system to start',
-      async () => (output.includes('Outrig shop is running') ? true : undefined),
-      { timeoutMs: 300_000, context: () => output },
+      async () => (output.includes('shop is running:') ? true : undefined),
+      { timeoutMs: 240_000, context: () => output },
     );
     const login = await fetch(`${gateway()}/api/v1/auth/login`, {
       method: 'POST',
