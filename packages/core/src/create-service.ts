@@ -15,10 +15,13 @@ import type { InstanceSource } from './client/instance-source.ts';
 import type { ClientOptions, ServiceClient } from './client/service-client.ts';
 import { coreConfigSchema } from './config/core-config.ts';
 import { type ConfigSchema, type ConfigValues, loadConfig } from './config/load-config.ts';
+import type { ErrorMapper } from './errors/outrig-error.ts';
 import { CoreErrors } from './errors.ts';
 import { Readiness, type ReadinessCheck, registerHealthRoutes } from './health/health.ts';
 import { envelopeHook, type KitRouteConfig, wrapResponseSchemas } from './http/envelope.ts';
 import { toOutrigError } from './http/error-mapping.ts';
+import { documentErrorResponses } from './http/error-responses.ts';
+import { clientErrorHandler, frameworkErrorHandler, sendError } from './http/framework-errors.ts';
 import { KitLogController } from './http/kit-log-controller.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
 import { pathOf, RouteTable } from './http/route-table.ts';
@@ -116,6 +119,12 @@ export interface Service<C = CoreConfig> {
     register: (api: ServiceApp) => void | Promise<void>,
     options?: VersionOptions,
   ): Service<C>;
+  /**
+   * Adds an error mapper: the error handler asks each (in order) to turn an error it does not
+   * know into a coded error before answering 500 `INTERNAL_ERROR`. `connectDatabase` adds the
+   * PostgreSQL one (constraint and data errors → 4xx, an unavailable database → 503).
+   */
+  mapErrors(mapper: ErrorMapper): Service<C>;
   /** Adds a `/ready` check. */
   readiness(name: string, check: ReadinessCheck): Service<C>;
   /** Registers a resource to close at shutdown (reverse order). */
@@ -188,8 +197,17 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     options.logStream ?? pino.destination({ sync: false }),
   );
 
+  const errorMappers: ErrorMapper[] = [];
+  const toError = (err: unknown) =>
+    toOutrigError(err, { limit: config.bodyLimitBytes, mappers: errorMappers });
+  const securityHeaders = computeSecurityHeaders(DEFAULT_HELMET_OPTIONS);
+
   const app = Fastify({
     loggerInstance: logger,
+    // Errors raised before a route runs (a URL that does not decode, an unparsable request) are
+    // answered in the envelope too, not in Fastify's or Node's own bodies.
+    frameworkErrors: frameworkErrorHandler(toError, securityHeaders, REQUEST_ID_HEADER),
+    clientErrorHandler,
     logController: new KitLogController(),
     genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
@@ -210,6 +228,7 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   // Registered first, so it runs last: handlers draining at shutdown can still call other services.
   lifecycle.onClose('service clients', () => clients.close());
 
+  const rateLimitedByDefault = config.rateLimitEnabled;
   const latestLabel = () => `v${versions.latest() ?? 1}`;
 
   app.addHook('onRoute', (route) => {
@@ -226,10 +245,10 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     if (!config.fallback) routes.add(route.method, route.url);
     if (isKitRoute(route.url, config)) route.config.rateLimit ??= false;
     access.onRoute(route);
+    documentErrorResponses(route, { rateLimited: rateLimitedByDefault });
     wrapResponseSchemas(route);
   });
 
-  const securityHeaders = computeSecurityHeaders(DEFAULT_HELMET_OPTIONS);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -243,18 +262,23 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   app.addHook('preSerialization', envelopeHook(latestLabel));
 
   app.setErrorHandler((err, request, reply) => {
-    const error = toOutrigError(err, { limit: config.bodyLimitBytes });
+    const error = toError(err);
     if (error.status >= 500 && error.code === 'INTERNAL_ERROR') {
       request.log.error({ err }, 'unhandled error');
     } else if (error.status >= 500) {
       request.log.warn({ code: error.code, err: error.cause ?? error }, error.message);
     }
-    reply.code(error.status).send({ error: error.toJSON() });
+    sendError(reply, error);
   });
 
   app.setNotFoundHandler((request, reply) => {
     const path = pathOf(request.url);
     const methods = routes.methodsFor(path);
+    // A route for this very method exists: the router refused an over-long path parameter.
+    if (routes.has(request.method, path)) {
+      sendError(reply, CoreErrors.PATH_PARAM_TOO_LONG());
+      return;
+    }
     const error =
       methods.size > 0
         ? CoreErrors.METHOD_NOT_ALLOWED({ params: { method: request.method, path } })
@@ -343,6 +367,10 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     version(n, register, versionOptions) {
       versions.declare(n, versionOptions);
       app.register(async (scope) => register(scope as ServiceApp), { prefix: `/api/v${n}` });
+      return service;
+    },
+    mapErrors(mapper) {
+      errorMappers.push(mapper);
       return service;
     },
     readiness(checkName, check) {

@@ -73,6 +73,7 @@ export {
 export {
   defineErrors,
   type ErrorFactories,
+  type ErrorMapper,
   type ErrorSpec,
   isOutrigError,
   OutrigError,
@@ -82,6 +83,7 @@ export { CoreErrors } from './errors.ts';
 export type { ReadinessCheck } from './health/health.ts';
 export { ErrorEnvelopeSchema, envelopeOf, type KitRouteConfig, MetadataSchema } from './http/envelope.ts';
 export type { FieldError } from './http/error-mapping.ts';
+export { errorResponse } from './http/error-responses.ts';
 export { REQUEST_ID_HEADER } from './http/request-id.ts';
 export type { CloseHook } from './lifecycle/lifecycle.ts';
 export { createMetrics, type Metrics } from './metrics/metrics.ts';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { str, url } from '@outrig/core';
 import pg from 'pg';
 import { assertDatabaseReachable } from './assert-database-reachable.ts';
+import { mapPgError } from './map-pg-error.ts';
 import { migrate } from './migrate.ts';
 import type { MigrationSet } from './migration.ts';
 import { createPgClient, type PgPoolLike } from './pg-client.ts';
@@ -49,7 +50,9 @@ export interface ConnectedDatabase {
 /**
  * Connects a service to its database: resolves the URL (starting the embedded server when none
  * is configured), applies migrations (refusing a database whose history differs), adds a
- * `database` readiness check and closes the pool (and the server it started) at shutdown.
+ * `database` readiness check, maps PostgreSQL errors that reach the error handler to coded
+ * errors ({@link mapPgError}: 4xx for what the input caused, 503 for an unavailable database)
+ * and closes the pool (and the server it started) at shutdown.
  *
  * @example
  * const db = await connectDatabase(service, {
@@ -96,6 +99,8 @@ export async function connectDatabase(
     await release();
     throw err;
   }
+  // Errors a request causes by its input (constraint, data) answer 4xx, an unavailable database 503.
+  host.mapErrors?.(mapPgError);
   host.readiness('database', async () => {
     await sql.query('select 1');
   });

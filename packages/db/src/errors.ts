@@ -54,6 +54,32 @@ export const DbErrors = defineErrors({
     message:
       'Port {port} is taken by {occupant}, so the embedded PostgreSQL server for {dataDir} cannot listen there: stop that server, pass another port, or let a free one be chosen (portTaken: "any-free")',
   },
+  // What a request can cause by its input (mapPgError): 4xx, never 500.
+  DB_VALUE_OUT_OF_RANGE: { status: 400, message: 'A value is out of range for its column' },
+  DB_VALUE_INVALID: { status: 400, message: 'A value is not valid for its column type' },
+  DB_VALUE_TOO_LONG: { status: 400, message: 'A value is too long for its column' },
+  DB_VALUE_TOO_LARGE: { status: 400, message: 'A value is too large to be stored or indexed' },
+  DB_DATA_INVALID: { status: 400, message: 'The data is not valid for the database' },
+  DB_NOT_NULL_VIOLATION: { status: 400, message: 'A required value is missing' },
+  DB_UNIQUE_VIOLATION: { status: 409, message: 'A resource with the same unique value already exists' },
+  DB_FOREIGN_KEY_VIOLATION: {
+    status: 409,
+    message: 'The change refers to, or is referred to by, another resource',
+  },
+  DB_CHECK_VIOLATION: { status: 422, message: 'A value breaks a rule of the data' },
+  DB_CONSTRAINT_VIOLATION: { status: 409, message: 'The change conflicts with a rule of the data' },
+  DB_TRANSACTION_CONFLICT: {
+    status: 409,
+    message: 'The change conflicted with a concurrent one and was rolled back',
+    retryable: true,
+  },
+  // The database is down, restarting or overloaded: 503 with Retry-After.
+  DB_UNAVAILABLE: {
+    status: 503,
+    message: 'The database is unavailable; try again shortly',
+    retryable: true,
+    retryAfterSeconds: 2,
+  },
   DB_EMBEDDED_START_FAILED: {
     status: 503,
     message: 'The embedded PostgreSQL server in {dataDir} did not start: {reason}',

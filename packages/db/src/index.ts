@@ -17,6 +17,7 @@ export { DbErrors } from './errors.ts';
 export { joinDrizzleTransaction } from './join-drizzle-transaction.ts';
 export { loadDrizzleMigrations } from './load-drizzle-migrations.ts';
 export { loadSqlMigrations } from './load-sql-migrations.ts';
+export { mapPgError } from './map-pg-error.ts';
 export { type MigrateOptions, type MigrateResult, migrate, migrationStatus } from './migrate.ts';
 export type { Migration, MigrationSet, MigrationState, MigrationStatus } from './migration.ts';
 export {

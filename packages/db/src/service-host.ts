@@ -1,3 +1,5 @@
+import type { ErrorMapper } from '@outrig/core/errors';
+
 /**
  * The part of an `@outrig/core` Service that framework packages attach to: readiness checks,
  * close hooks, the logger. Typed structurally so this package does not need the HTTP kit.
@@ -11,4 +13,6 @@ export interface ServiceHost {
   };
   readiness(name: string, check: () => Promise<void>): unknown;
   onClose(name: string, hook: () => Promise<void> | void): unknown;
+  /** Adds an error mapper to the service's error handler (absent on hosts without HTTP). */
+  mapErrors?(mapper: ErrorMapper): unknown;
 }

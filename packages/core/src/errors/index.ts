@@ -1,6 +1,7 @@
 export {
   defineErrors,
   type ErrorFactories,
+  type ErrorMapper,
   type ErrorSpec,
   isOutrigError,
   OutrigError,

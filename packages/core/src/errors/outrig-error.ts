@@ -14,6 +14,8 @@ export interface ErrorSpec {
   readonly message: string;
   /** Whether the same call may succeed if retried later (network, lock, overload). */
   readonly retryable?: boolean;
+  /** Sent as `Retry-After` (seconds) with a retryable 503 of this code. Default 1. */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface OutrigErrorOptions {
@@ -35,6 +37,8 @@ export class OutrigError extends Error {
   readonly status: number;
   readonly retryable: boolean;
   readonly details: Record<string, unknown> | undefined;
+  /** `Retry-After` (seconds) the kit sends with this error when it is a retryable 503. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: string, spec: ErrorSpec, options: OutrigErrorOptions = {}) {
     super(options.message ?? fill(spec.message, options.params), { cause: options.cause });
@@ -43,6 +47,7 @@ export class OutrigError extends Error {
     this.status = spec.status;
     this.retryable = options.retryable ?? spec.retryable ?? false;
     this.details = options.details;
+    this.retryAfterSeconds = spec.retryAfterSeconds;
   }
 
   /** The client-facing shape used in the `{ error: … }` envelope. */
@@ -74,6 +79,14 @@ export function defineErrors<const C extends Record<string, ErrorSpec>>(catalog:
   }
   return factories as ErrorFactories<C>;
 }
+
+/**
+ * Turns an error the kit does not know (a driver's, a library's) into a coded {@link OutrigError},
+ * or returns `undefined` to let the next mapper (and finally `INTERNAL_ERROR`) have it. A package
+ * that knows its errors provides one (`@outrig/db`: PostgreSQL errors) and registers it with
+ * `service.mapErrors(mapper)`; the kit's error handler asks every mapper before answering 500.
+ */
+export type ErrorMapper = (err: unknown) => OutrigError | undefined;
 
 /** True when `err` is an {@link OutrigError}, optionally with the given code. */
 export function isOutrigError(err: unknown, code?: string): err is OutrigError {

@@ -1,5 +1,5 @@
 import type { FastifyError } from 'fastify';
-import { isOutrigError, type OutrigError } from '../errors/outrig-error.ts';
+import { type ErrorMapper, isOutrigError, type OutrigError } from '../errors/outrig-error.ts';
 import { CoreErrors } from '../errors.ts';
 
 interface AjvLikeError {
@@ -18,11 +18,19 @@ export interface FieldError {
 
 /**
  * Turns anything thrown in a request into a coded {@link OutrigError}. Framework errors map to
- * their codes; anything unknown becomes INTERNAL_ERROR with the original kept as `cause` (for
- * the log) and a generic message (for the client).
+ * their codes; then each registered mapper (`service.mapErrors`, e.g. `@outrig/db`'s PostgreSQL
+ * errors) may claim the error; anything still unknown becomes INTERNAL_ERROR with the original
+ * kept as `cause` (for the log) and a generic message (for the client).
  */
-export function toOutrigError(err: unknown, context: { limit: number }): OutrigError {
+export function toOutrigError(
+  err: unknown,
+  context: { limit: number; mappers?: readonly ErrorMapper[] },
+): OutrigError {
   if (isOutrigError(err)) return err;
+  for (const mapper of context.mappers ?? []) {
+    const mapped = mapper(err);
+    if (mapped) return mapped;
+  }
   const e = err as Partial<FastifyError> & { validation?: AjvLikeError[]; validationContext?: string };
   if (Array.isArray(e.validation)) {
     return CoreErrors.VALIDATION_FAILED({
@@ -37,6 +45,10 @@ export function toOutrigError(err: unknown, context: { limit: number }): OutrigE
       return CoreErrors.PAYLOAD_TOO_LARGE({ params: { limit: context.limit }, cause: err });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return CoreErrors.UNSUPPORTED_MEDIA_TYPE({ message: 'Unsupported content type', cause: err });
+    case 'FST_ERR_BAD_URL':
+      return CoreErrors.MALFORMED_URL({ cause: err });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return CoreErrors.PATH_PARAM_TOO_LONG({ cause: err });
   }
   if (err instanceof SyntaxError && e.statusCode === 400) return CoreErrors.MALFORMED_JSON({ cause: err });
   const status = e.statusCode ?? 500;

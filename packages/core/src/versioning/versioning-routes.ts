@@ -107,6 +107,11 @@ export function registerVersioningRoutes(app: FastifyInstance, versions: ApiVers
         });
       }
       const methods = versions.methodsFor(versioned.version, versioned.rest);
+      // The router refuses a path parameter over its length limit (100) before matching: the
+      // route exists for this very method, so the parameter is what is wrong.
+      if (methods.has(request.method) || (request.method === 'HEAD' && methods.has('GET'))) {
+        throw CoreErrors.PATH_PARAM_TOO_LONG();
+      }
       if (methods.size > 0) {
         reply.header('allow', [...methods].sort().join(', '));
         throw CoreErrors.METHOD_NOT_ALLOWED({ params: { method: request.method, path } });

@@ -1,4 +1,4 @@
-import { isOutrigError, type ServiceApp } from '@outrig/core';
+import { errorResponse, isOutrigError, type ServiceApp } from '@outrig/core';
 import type { Accounts } from '../accounts.ts';
 import {
   Account,
@@ -40,7 +40,14 @@ export function authRoutesV1(deps: AuthRoutesDeps) {
           description:
             'Without `tenant` the account gets a tenant of its own. A `tenant` that exists already can only be joined with an admin bearer token.',
           body: RegisterBody,
-          response: { 201: Account },
+          response: {
+            201: Account,
+            400: errorResponse(
+              'VALIDATION_FAILED, PASSWORD_POLICY: the body or the password is not acceptable',
+            ),
+            403: errorResponse('TENANT_EXISTS: joining an existing tenant needs an admin token'),
+            409: errorResponse('EMAIL_TAKEN: an account with this email exists'),
+          },
         },
       },
       async (request, reply) => {
@@ -59,7 +66,11 @@ export function authRoutesV1(deps: AuthRoutesDeps) {
           description:
             'Returns an access token and a single-use refresh token. After AUTH_LOCKOUT_THRESHOLD failures the account is locked (429 ACCOUNT_LOCKED, Retry-After).',
           body: LoginBody,
-          response: { 200: TokenPair },
+          response: {
+            200: TokenPair,
+            401: errorResponse('INVALID_CREDENTIALS: email or password is wrong'),
+            429: errorResponse('ACCOUNT_LOCKED or RATE_LIMITED: try again after Retry-After'),
+          },
         },
       },
       async (request, reply) => {
@@ -83,7 +94,10 @@ export function authRoutesV1(deps: AuthRoutesDeps) {
           description:
             'The presented token is spent. Presenting a spent token again revokes every token of its login.',
           body: RefreshBody,
-          response: { 200: TokenPair },
+          response: {
+            200: TokenPair,
+            401: errorResponse('REFRESH_TOKEN_INVALID, REFRESH_TOKEN_REUSED: log in again'),
+          },
         },
       },
       async (request, reply) => {
@@ -125,7 +139,10 @@ export function authRoutesV1(deps: AuthRoutesDeps) {
             description:
               'For services (AUTH_CLIENTS). The token has `sub: service:<client_id>`, `roles: ["service"]`, no tenant.',
             body: ClientCredentialsBody,
-            response: { 200: ServiceToken },
+            response: {
+              200: ServiceToken,
+              401: errorResponse('CLIENT_CREDENTIALS_INVALID: unknown client or wrong secret'),
+            },
           },
         },
         async (request, reply) => {

@@ -1,4 +1,4 @@
-import { type ServiceApp, Type } from '@outrig/core';
+import { errorResponse, type ServiceApp, Type } from '@outrig/core';
 import type { Products } from '../products.ts';
 import type { Product } from '../repositories/product-repository.ts';
 import {
@@ -51,7 +51,14 @@ export function productRoutesV2(products: Products) {
       '/products',
       {
         config: adminWrite(),
-        schema: { summary: 'Create a product (admin)', body: CreateProductV2, response: { 201: ProductV2 } },
+        schema: {
+          summary: 'Create a product (admin)',
+          body: CreateProductV2,
+          response: {
+            201: ProductV2,
+            409: errorResponse('SKU_TAKEN: another product of the tenant has this SKU'),
+          },
+        },
       },
       async (request, reply) => {
         const product = await products.create(writeTenant(request), request.body);
@@ -67,7 +74,10 @@ export function productRoutesV2(products: Products) {
           summary: 'Add to (or take from) stock (admin)',
           params: ProductId,
           body: StockAdjustment,
-          response: { 200: ProductV2 },
+          response: {
+            200: ProductV2,
+            409: errorResponse('STOCK_INSUFFICIENT: the stock would go below zero'),
+          },
         },
       },
       async (request) =>
