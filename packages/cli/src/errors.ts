@@ -45,4 +45,9 @@ export const CliErrors = defineErrors({
     status: 500,
     message: '{count} found: see above for each fix',
   },
+  CLI_API_FUZZ_FAILED: {
+    status: 500,
+    message: 'The API broke {count} promise(s): see the curl lines above (rerun with --seed {seed})',
+  },
+  CLI_API_NO_OPERATIONS: { status: 400, message: 'The OpenAPI document at {url} has no operations to test' },
 });

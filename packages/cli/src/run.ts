@@ -8,6 +8,7 @@ import { addDoctorCommand } from './doctor/doctor-command.ts';
 import { addEventsCommands } from './events-commands.ts';
 import { type CliIo, processIo } from './io.ts';
 import { addOutboxCommands } from './outbox-commands.ts';
+import { addTestCommands } from './test-api-command.ts';
 
 /** What to do next, per error code, appended to the one-line message. */
 const NEXT_STEP: Record<string, string> = {
@@ -16,6 +17,7 @@ const NEXT_STEP: Record<string, string> = {
   DB_EMBEDDED_NOT_INSTALLED: 'or pass --database-url',
   DB_EMBEDDED_UNAVAILABLE: 'or pass --database-url',
   DB_EMBEDDED_START_FAILED: 'or pass --database-url',
+  CLI_API_NO_OPERATIONS: 'check <base-url> and --openapi',
 };
 
 /**
@@ -54,6 +56,7 @@ Examples:
   addEventsCommands(program, cli);
   addDoctorCommand(program, cli);
   addCompletionCommand(program, cli);
+  addTestCommands(program, cli);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

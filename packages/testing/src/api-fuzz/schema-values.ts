@@ -35,6 +35,7 @@ export const EDGE_NUMBERS: readonly number[] = [
   0.5,
   2 ** 31 - 1,
   2 ** 31,
+  2 ** 32,
   -(2 ** 31) - 1,
   2 ** 53 + 1,
   -(2 ** 53) - 1,
@@ -209,7 +210,7 @@ export function mutatedValue(
       const n = num(schema[key]);
       if (n !== undefined) bounds.push(n, n - 1, n + 1);
     }
-    mutations.push({ arbitrary: fc.constantFrom(...EDGE_NUMBERS), weight: 3 });
+    mutations.push({ arbitrary: fc.constantFrom(...EDGE_NUMBERS), weight: 4 });
     if (bounds.length > 0) mutations.push({ arbitrary: fc.constantFrom(...bounds), weight: 2 });
   }
   if (ts.includes('string')) {
