@@ -63,7 +63,7 @@ const NETWORK_CODES = new Set([
  * input becomes a 4xx: data errors (class 22: a number out of range, text that is not a uuid, a
  * NUL byte) 400, unique and foreign-key violations 409, check violations 422, not-null 400; a
  * serialization failure or deadlock 409 (retryable). A database that is down, restarting or out
- * of connections (class 08, 57P01–57P03, 53300, a refused or cut connection) is 503
+ * of connections (class 08, 57P01–57P03, 53300, any FATAL error, a refused or cut connection) is 503
  * `DB_UNAVAILABLE` with `Retry-After`.
  *
  * It looks through `cause` chains (Drizzle wraps the driver's error in `DrizzleQueryError`).
@@ -85,6 +85,12 @@ export function mapPgError(err: unknown): OutrigError | undefined {
 function classify(err: Error): OutrigError | undefined {
   const { code } = err as { code?: unknown };
   if (typeof code === 'string' && isSqlState(err, code)) {
+    // FATAL ends the session (not accepting connections, refused login, gone database): the
+    // database is unusable for this request whatever the code says.
+    const severity = (err as { severity?: string }).severity;
+    if (severity === 'FATAL' || severity === 'PANIC') {
+      return DbErrors.DB_UNAVAILABLE({ cause: err, details: details(err as unknown as PgServerError) });
+    }
     const name =
       BY_CODE[code] ??
       (code.startsWith('22')

@@ -56,7 +56,7 @@ export function checkResponse(
   if (documented === 'undocumented') {
     return `status ${status}${errorCode(response) ? ` (${errorCode(response)})` : ''} is not documented for ${op.id}`;
   }
-  if (status >= 200 && status < 300 && op.auth !== 'none' && FORGED_TOKENS.has(request.token)) {
+  if (status >= 200 && status < 300 && refusesForged(op, request)) {
     return `${status} for a request with a forged token (${request.token})`;
   }
   if (
@@ -76,6 +76,16 @@ export function checkResponse(
     if (!result.ok) return `${status} body does not match the documented schema: ${result.errors}`;
   }
   return undefined;
+}
+
+/**
+ * Whether the operation must refuse this request's token: a bearer token that is malformed or
+ * forged, wherever a token is read; credentials of another scheme (`Basic …`) only where a token
+ * is required — an operation with optional auth treats them as no token at all.
+ */
+function refusesForged(op: ApiOperation, request: FuzzRequest): boolean {
+  if (op.auth === 'none' || !FORGED_TOKENS.has(request.token)) return false;
+  return request.token !== 'wrong-scheme' || op.auth === 'required';
 }
 
 /** The schema documented for `status` (`undefined`: documented without one). */

@@ -35,10 +35,8 @@ export function authorizationFor(variant: TokenVariant, given: string | undefine
       return `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(adminClaims())}.`;
     case 'forged-signature': {
       const parts = given?.split('.');
-      if (parts?.length === 3) {
-        const claims = { ...JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()), ...adminClaims() };
-        return `Bearer ${parts[0]}.${b64(claims)}.${parts[2]}`;
-      }
+      const claims = parts?.length === 3 ? payloadOf(parts[1]!) : undefined;
+      if (parts && claims) return `Bearer ${parts[0]}.${b64({ ...claims, ...adminClaims() })}.${parts[2]}`;
       const signature = createHmac('sha512', 'forged')
         .update(given ?? '')
         .digest('base64url');
@@ -50,5 +48,15 @@ export function authorizationFor(variant: TokenVariant, given: string | undefine
       const signature = createHmac('sha256', 'secret').update(`${header}.${payload}`).digest('base64url');
       return `Bearer ${header}.${payload}.${signature}`;
     }
+  }
+}
+
+/** The claims of a JWT payload segment, or `undefined` when it is not one (an opaque token). */
+function payloadOf(segment: string): Record<string, unknown> | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(segment, 'base64url').toString()) as unknown;
+    return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }

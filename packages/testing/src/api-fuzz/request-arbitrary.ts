@@ -51,20 +51,14 @@ const BAD_HEADERS: Record<string, string>[] = [
   { accept: 'application/xml' },
 ];
 
-/**
- * Valid `validWeight` times in `validWeight + 1`, mutated otherwise. Shrinks towards the valid
- * form (fast-check cross-shrink), so a minimal failing request has only the mutation that matters.
- */
-function part<T>(
-  valid: fc.Arbitrary<Part<T>>,
-  mutated: fc.Arbitrary<Part<T>>,
-  validWeight = 4,
-): fc.Arbitrary<Part<T>> {
-  return fc.oneof(
-    { withCrossShrink: true },
-    { arbitrary: valid, weight: validWeight },
-    { arbitrary: mutated, weight: 1 },
-  );
+/** A part of a request as valid values and as mutated ones (`undefined`: nothing to mutate). */
+interface Choices<T> {
+  readonly valid: fc.Arbitrary<Part<T>>;
+  readonly mutated: fc.Arbitrary<Part<T>> | undefined;
+}
+
+function part<T>(valid: fc.Arbitrary<Part<T>>, mutated?: fc.Arbitrary<Part<T>>): Choices<T> {
+  return { valid, mutated };
 }
 
 const show = (value: unknown) => {
@@ -72,20 +66,29 @@ const show = (value: unknown) => {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 };
 
+/** encodeURIComponent, except that a lone surrogate is sent as UTF-8's replacement character instead of throwing. */
+function encode(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return encodeURIComponent(Buffer.from(text, 'utf8').toString('utf8'));
+  }
+}
+
 const asText = (value: unknown) =>
   typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 
 /** Huge strings in the URL stay under Node's 16 KiB header limit (beyond it, 431 for any route). */
 const inUrl = (g: RequestGeneration) => ({ hugeLength: Math.min(g.hugeLength, 4096) });
 
-function pathPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<string>> {
-  if (op.pathParams.length === 0) return fc.constant({ value: op.path });
-  const values = op.pathParams.map((p) =>
+function pathPart(op: ApiOperation, g: RequestGeneration): Choices<string> {
+  if (op.pathParams.length === 0) return part(fc.constant({ value: op.path }));
+  const params = op.pathParams.map((p) =>
     part<string>(
-      validValue(p.schema).map((v) => ({ value: encodeURIComponent(asText(v)) })),
+      validValue(p.schema).map((v) => ({ value: encode(asText(v)) })),
       fc.oneof(
         mutatedValue(p.schema, inUrl(g)).map((v) => ({
-          value: encodeURIComponent(asText(v)) || 'x',
+          value: encode(asText(v)) || 'x',
           mutation: `path ${p.name} = ${show(v)}`,
         })),
         fc
@@ -94,7 +97,7 @@ function pathPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<str
       ),
     ),
   );
-  return fc.tuple(...values).map((parts) => {
+  const fill = (parts: Part<string>[]): Part<string> => {
     let path = op.path;
     op.pathParams.forEach((p, i) => {
       // An empty value would make it another path (another route); keep one character.
@@ -108,12 +111,21 @@ function pathPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<str
           .filter(Boolean)
           .join('; ') || undefined,
     };
-  });
+  };
+  return part(fc.tuple(...params.map((c) => c.valid)).map(fill), oneMutated(params).map(fill));
 }
 
-function queryPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<string>> {
+/** The parts' valid values, except one (any) mutated. */
+function oneMutated<T>(choices: readonly Choices<T>[]): fc.Arbitrary<Part<T>[]> {
+  const mutable = choices.map((c, i) => [c, i] as const).filter(([c]) => c.mutated !== undefined);
+  return fc.oneof(
+    ...mutable.map(([, i]) => fc.tuple(...choices.map((c, j) => (j === i ? c.mutated! : c.valid)))),
+  );
+}
+
+function queryPart(op: ApiOperation, g: RequestGeneration): Choices<string> {
   if (op.queryParams.length === 0) {
-    return part(
+    return part<string>(
       fc.constant({ value: '' }),
       fc.constant({ value: '?unexpected=1&%E0%A4%A=%zz', mutation: 'query: unknown, bad encoding' }),
     );
@@ -121,11 +133,11 @@ function queryPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<st
   const one = (p: ApiParameter) =>
     part<string | undefined>(
       (p.required ? validValue(p.schema) : fc.option(validValue(p.schema), { nil: undefined })).map((v) => ({
-        value: v === undefined ? undefined : `${encodeURIComponent(p.name)}=${encodeURIComponent(asText(v))}`,
+        value: v === undefined ? undefined : `${encodeURIComponent(p.name)}=${encode(asText(v))}`,
       })),
       fc.oneof(
         mutatedValue(p.schema, inUrl(g)).map((v) => ({
-          value: `${encodeURIComponent(p.name)}=${encodeURIComponent(asText(v))}`,
+          value: `${encodeURIComponent(p.name)}=${encode(asText(v))}`,
           mutation: `query ${p.name} = ${show(v)}`,
         })),
         fc.constantFrom(...BAD_ENCODINGS).map((raw) => ({
@@ -138,7 +150,8 @@ function queryPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<st
         }),
       ),
     );
-  return fc.tuple(...op.queryParams.map(one)).map((parts) => {
+  const params = op.queryParams.map(one);
+  const join = (parts: Part<string | undefined>[]): Part<string> => {
     const pairs = parts.map((p) => p.value).filter((v): v is string => v !== undefined);
     return {
       value: pairs.length > 0 ? `?${pairs.join('&')}` : '',
@@ -148,7 +161,8 @@ function queryPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<st
           .filter(Boolean)
           .join('; ') || undefined,
     };
-  });
+  };
+  return part(fc.tuple(...params.map((c) => c.valid)).map(join), oneMutated(params).map(join));
 }
 
 interface BodyValue {
@@ -156,8 +170,8 @@ interface BodyValue {
   readonly contentType: string | undefined;
 }
 
-function bodyPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<BodyValue>> {
-  if (!op.body) return fc.constant({ value: { text: undefined, contentType: undefined } });
+function bodyPart(op: ApiOperation, g: RequestGeneration): Choices<BodyValue> {
+  if (!op.body) return part(fc.constant({ value: { text: undefined, contentType: undefined } }));
   const json = (text: string) => ({ text, contentType: 'application/json' });
   const schema = op.body.schema;
   return part<BodyValue>(
@@ -168,7 +182,7 @@ function bodyPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<Bod
           value: json(JSON.stringify(v) ?? 'null'),
           mutation: `body = ${show(v)}`,
         })),
-        weight: 4,
+        weight: 6,
       },
       fc
         .constantFrom(...BAD_JSON)
@@ -182,23 +196,27 @@ function bodyPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<Part<Bod
         mutation: `body of ${g.hugeBodyBytes} bytes`,
       }),
     ),
-    // The body is where most input goes: mutated one time in two.
-    1,
   );
 }
 
-function tokenPart(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<TokenVariant> {
-  const plain: TokenVariant[] = g.token === undefined ? ['none'] : ['given', 'none'];
-  if (op.auth === 'none') return fc.constantFrom(...plain);
+function tokenPart(op: ApiOperation, g: RequestGeneration): Choices<TokenVariant> {
+  // With a token, most requests carry it (writes need one to get past 401), some go without.
+  const valid: fc.Arbitrary<Part<TokenVariant>> =
+    g.token === undefined
+      ? fc.constant({ value: 'none' })
+      : fc.oneof(
+          { arbitrary: fc.constant({ value: 'given' as const }), weight: 3 },
+          fc.constant({ value: 'none' as const }),
+        );
+  if (op.auth === 'none') return part(valid);
   const forged: TokenVariant[] = ['malformed', 'wrong-scheme', 'alg-none', 'forged-signature', 'hs256'];
-  return fc.oneof(
-    { withCrossShrink: true },
-    { arbitrary: fc.constantFrom(...plain), weight: 3 },
-    { arbitrary: fc.constantFrom(...forged), weight: 1 },
+  return part(
+    valid,
+    fc.constantFrom(...forged).map((t) => ({ value: t, mutation: `token: ${t}` })),
   );
 }
 
-function headerPart(): fc.Arbitrary<Part<Record<string, string>>> {
+function headerPart(): Choices<Record<string, string>> {
   return part(
     fc.constant({ value: {} }),
     fc.constantFrom(...BAD_HEADERS).map((h) => ({ value: h, mutation: `header ${Object.keys(h)[0]}` })),
@@ -206,35 +224,52 @@ function headerPart(): fc.Arbitrary<Part<Record<string, string>>> {
 }
 
 /**
- * Requests for one operation: valid ones, and ones with a part mutated (path parameters,
- * query, body, content type, headers, token). Each part is valid four times in five, so a
- * failing request shrinks towards the one mutation that matters.
+ * Requests for one operation: valid ones (one in four or so), and ones with exactly one thing
+ * mutated — a path parameter, a query parameter, the body (one property, recursively, or its
+ * JSON, content type or size), a header, or the token — everything else valid, so that what
+ * broke is plain. A failing request shrinks towards the valid one (fast-check cross-shrink).
  */
 export function requestArbitrary(op: ApiOperation, g: RequestGeneration): fc.Arbitrary<FuzzRequest> {
-  return fc
-    .record({
-      path: pathPart(op, g),
-      query: queryPart(op, g),
-      body: bodyPart(op, g),
-      headers: headerPart(),
-      token: tokenPart(op, g),
-    })
-    .map(({ path, query, body, headers, token }) => {
-      const all: Record<string, string> = { ...headers.value };
-      const authorization = authorizationFor(token, g.token);
-      if (authorization !== undefined) all.authorization = authorization;
-      if (body.value.contentType !== undefined) all['content-type'] = body.value.contentType;
-      const mutations = [path.mutation, query.mutation, body.mutation, headers.mutation].filter(
-        (m): m is string => m !== undefined,
-      );
-      if (token !== 'none' && token !== 'given') mutations.push(`token: ${token}`);
-      return {
-        method: op.method,
-        path: `${path.value}${query.value}`,
-        headers: all,
-        body: body.value.text,
-        mutations,
-        token,
-      };
+  const parts = {
+    path: pathPart(op, g),
+    query: queryPart(op, g),
+    body: bodyPart(op, g),
+    headers: headerPart(),
+    token: tokenPart(op, g),
+  };
+  type Key = keyof typeof parts;
+  const keys = Object.keys(parts) as Key[];
+  const record = (mutate?: Key) =>
+    fc.record({
+      path: mutate === 'path' ? parts.path.mutated! : parts.path.valid,
+      query: mutate === 'query' ? parts.query.mutated! : parts.query.valid,
+      body: mutate === 'body' ? parts.body.mutated! : parts.body.valid,
+      headers: mutate === 'headers' ? parts.headers.mutated! : parts.headers.valid,
+      token: mutate === 'token' ? parts.token.mutated! : parts.token.valid,
     });
+  // The body is where most input goes: it gets the most mutated requests.
+  const weight: Record<Key, number> = { path: 2, query: 1, body: 5, headers: 1, token: 1 };
+  const alternatives = [
+    { arbitrary: record(), weight: 2 },
+    ...keys
+      .filter((k) => parts[k].mutated !== undefined)
+      .map((k) => ({ arbitrary: record(k), weight: weight[k] })),
+  ];
+  return fc.oneof({ withCrossShrink: true }, ...alternatives).map(({ path, query, body, headers, token }) => {
+    const all: Record<string, string> = { ...headers.value };
+    const authorization = authorizationFor(token.value, g.token);
+    if (authorization !== undefined) all.authorization = authorization;
+    if (body.value.contentType !== undefined) all['content-type'] = body.value.contentType;
+    const mutations = [path.mutation, query.mutation, body.mutation, headers.mutation, token.mutation].filter(
+      (m): m is string => m !== undefined,
+    );
+    return {
+      method: op.method,
+      path: `${path.value}${query.value}`,
+      headers: all,
+      body: body.value.text,
+      mutations,
+      token: token.value,
+    };
+  });
 }

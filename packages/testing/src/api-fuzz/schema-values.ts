@@ -191,7 +191,7 @@ function wrongType(schema: JsonSchema): fc.Arbitrary<unknown> {
  * Values just outside the schema, or at its edges: a wrong type anywhere; numbers one past each
  * bound, at each bound, at the int4/int8/safe-integer limits, fractional; strings empty, huge
  * (`hugeLength`), odd ({@link ODD_STRINGS}), one past `maxLength`; an object missing a required
- * property, with an extra one, or with one property mutated in turn (recursively).
+ * property, with an extra one, or with one property mutated (recursively).
  */
 export function mutatedValue(
   schema: JsonSchema,
@@ -210,13 +210,13 @@ export function mutatedValue(
       const n = num(schema[key]);
       if (n !== undefined) bounds.push(n, n - 1, n + 1);
     }
-    mutations.push({ arbitrary: fc.constantFrom(...EDGE_NUMBERS), weight: 4 });
+    mutations.push({ arbitrary: fc.constantFrom(...EDGE_NUMBERS), weight: 6 });
     if (bounds.length > 0) mutations.push({ arbitrary: fc.constantFrom(...bounds), weight: 2 });
   }
   if (ts.includes('string')) {
     const max = num(schema.maxLength);
     mutations.push(
-      { arbitrary: fc.constantFrom(...ODD_STRINGS), weight: 3 },
+      { arbitrary: fc.constantFrom(...ODD_STRINGS), weight: 4 },
       { arbitrary: fc.constant('x'.repeat(options.hugeLength)), weight: 1 },
       { arbitrary: fc.string({ unit: 'binary', maxLength: 64 }), weight: 1 },
     );
@@ -254,7 +254,7 @@ function objectMutations(
     out.push({ arbitrary: missing, weight: 2 });
   }
   if (names.length > 0) {
-    // One property mutated in turn: where most defects hide, so the most weight.
+    // One property mutated (any), the others valid: where most defects hide, so the most weight.
     const one = fc
       .constantFrom(...names)
       .chain((key) =>
@@ -262,7 +262,7 @@ function objectMutations(
           .tuple(valid, mutatedValue(props[key]!, options, depth + 1))
           .map(([v, bad]) => ({ ...v, [key]: bad })),
       );
-    out.push({ arbitrary: one, weight: 4 + 2 * names.length });
+    out.push({ arbitrary: one, weight: 4 + 3 * names.length });
   }
   return out;
 }
