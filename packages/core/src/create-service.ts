@@ -24,7 +24,7 @@ import { documentErrorResponses } from './http/error-responses.ts';
 import { clientErrorHandler, frameworkErrorHandler, sendError } from './http/framework-errors.ts';
 import { KitLogController } from './http/kit-log-controller.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './http/request-id.ts';
-import { pathOf, RouteTable } from './http/route-table.ts';
+import { hasOverlongSegment, pathOf, RouteTable } from './http/route-table.ts';
 import { computeSecurityHeaders, DEFAULT_HELMET_OPTIONS } from './http/security-headers.ts';
 import { type CloseHook, Lifecycle } from './lifecycle/lifecycle.ts';
 import { registerHttpMetrics } from './metrics/http-metrics.ts';
@@ -275,7 +275,7 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     const path = pathOf(request.url);
     const methods = routes.methodsFor(path);
     // A route for this very method exists: the router refused an over-long path parameter.
-    if (routes.has(request.method, path)) {
+    if (routes.has(request.method, path) && hasOverlongSegment(path)) {
       sendError(reply, CoreErrors.PATH_PARAM_TOO_LONG());
       return;
     }

@@ -49,3 +49,21 @@ export function pathOf(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
 }
+
+/** find-my-way's default `maxParamLength`: a longer parameter never matches its route. */
+const MAX_PARAM_LENGTH = 100;
+
+/**
+ * Whether a segment of `path` is longer than the router accepts for a parameter: the router
+ * then matches no route, and the kit answers `PATH_PARAM_TOO_LONG` instead of 404/405.
+ */
+export function hasOverlongSegment(path: string): boolean {
+  return path.split('/').some((segment) => {
+    if (segment.length <= MAX_PARAM_LENGTH) return false;
+    try {
+      return decodeURIComponent(segment).length > MAX_PARAM_LENGTH;
+    } catch {
+      return true;
+    }
+  });
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { CoreErrors } from '../errors.ts';
-import { pathOf } from '../http/route-table.ts';
+import { hasOverlongSegment, pathOf } from '../http/route-table.ts';
 import { type ApiVersions, parseVersionedPath, parseVersionHeader } from './api-versions.ts';
 
 const HEADERS = ['api-version', 'accept-version'] as const;
@@ -109,7 +109,8 @@ export function registerVersioningRoutes(app: FastifyInstance, versions: ApiVers
       const methods = versions.methodsFor(versioned.version, versioned.rest);
       // The router refuses a path parameter over its length limit (100) before matching: the
       // route exists for this very method, so the parameter is what is wrong.
-      if (methods.has(request.method) || (request.method === 'HEAD' && methods.has('GET'))) {
+      const routed = methods.has(request.method) || (request.method === 'HEAD' && methods.has('GET'));
+      if (routed && hasOverlongSegment(path)) {
         throw CoreErrors.PATH_PARAM_TOO_LONG();
       }
       if (methods.size > 0) {
