@@ -1,4 +1,4 @@
-// Issue #15: "the fuzzer finds nothing on the shop". Every service `npm start` runs (system.ts)
+// Issue #15: "the fuzzer finds nothing on the shop". Every service `npm start` runs (outrig.json)
 // is started here on real PostgreSQL (one database each) and free ports, and `fuzzApi` of
 // @outrig/testing — the engine of `outrig test api` — is run against each service's own
 // OpenAPI document and against the gateway's merged one, with the seeded admin's token (and
@@ -18,7 +18,7 @@ import { createAuthService } from '../services/auth-service/src/service.ts';
 import { createShopGateway } from '../services/gateway/src/gateway.ts';
 import { createInventoryService } from '../services/inventory-service/src/service.ts';
 import { createNotificationService } from '../services/notification-service/src/service.ts';
-import { services as system } from '../system.ts';
+import { shopServices as system } from './support/shop-services.ts';
 import { SHOP_AUDIENCE, SHOP_ISSUER } from './support/tokens.ts';
 
 const hasPg = await serverAvailable('postgres');
@@ -106,7 +106,7 @@ function failures(report: FuzzReport): string[] {
 }
 
 describe.skipIf(!hasPg)('outrig test api finds nothing on the shop', () => {
-  it('starts every service of system.ts (a new service must be added here)', () => {
+  it('starts every service of outrig.json (a new service must be added here)', () => {
     expect([...running.keys()].sort()).toEqual(system.map((s) => s.name).sort());
   });
 
