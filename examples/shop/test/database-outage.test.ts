@@ -81,6 +81,43 @@ describe.skipIf(!hasPg)(
       expect([nul.statusCode, nul.json().error.code]).toEqual([400, 'DB_DATA_INVALID']);
     });
 
+    it('under write load, through an outage (backends terminated, connections refused) and back: every write is 201 or 503, never 500', async () => {
+      const answers: { status: number; code?: string; retryAfter?: string }[] = [];
+      let n = 0;
+      const write = async () => {
+        const res = await create(pen(`LOAD-${n++}`));
+        answers.push({
+          status: res.statusCode,
+          code: res.statusCode >= 400 ? res.json().error?.code : undefined,
+          retryAfter: res.headers['retry-after'] as string | undefined,
+        });
+        return res.statusCode;
+      };
+      /** Eight writers at a time until `until` has seen what it waits for (at most 400 writes). */
+      const load = async (until: () => boolean) => {
+        for (let round = 0; round < 50 && !until(); round++)
+          await Promise.all(Array.from({ length: 8 }, write));
+        expect(until(), 'the load never saw what it waited for').toBe(true);
+      };
+      await load(() => answers.some((a) => a.status === 201));
+      // The outage: new connections refused, every open one terminated (as a restart does), while writing.
+      const writing = load(() => answers.some((a) => a.status === 503));
+      await admin.query(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS false`);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [db.name],
+      );
+      await writing;
+      await admin.query(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`);
+      const created = answers.filter((a) => a.status === 201).length;
+      await load(() => answers.filter((a) => a.status === 201).length > created);
+      const unexpected = answers.filter(
+        (a) => a.status !== 201 && !(a.status === 503 && a.code === 'DB_UNAVAILABLE'),
+      );
+      expect(unexpected).toEqual([]);
+      expect(answers.filter((a) => a.status === 503).every((a) => a.retryAfter === '2')).toBe(true);
+    });
+
     it('answers 503 DB_UNAVAILABLE with Retry-After while its database refuses connections, then recovers', async () => {
       await admin.query(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS false`);
       await admin.query(

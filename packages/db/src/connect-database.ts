@@ -80,6 +80,13 @@ export async function connectDatabase(
   });
   // An idle connection's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', (err) => host.log.warn({ err }, 'idle database connection lost'));
+  // Nor may a connection's error while an ORM holds it between statements (pg-pool removes its own
+  // listener while a client is checked out): without a listener of its own, a terminated backend
+  // is an uncaught 'error' event that kills the service. The statement then in use fails instead
+  // (503 DB_UNAVAILABLE), and pg-pool discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => host.log.warn({ err }, 'database connection lost while in use'));
+  });
   const sql = createPgClient({ pool: pool as unknown as PgPoolLike });
   const release = async () => {
     await pool.end();
