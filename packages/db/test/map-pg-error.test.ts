@@ -101,9 +101,16 @@ describe.skipIf(!ok)('mapPgError on real PostgreSQL errors', () => {
     await victim.connect();
     victim.on('error', () => {});
     const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    const running = victim.query('SELECT pg_sleep(10)');
+    // Settled at once: the rejection arrives while the terminating query is still awaited.
+    const running = victim.query('SELECT pg_sleep(10)').then(
+      () => ({ ok: true as const }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
     await pool.query('SELECT pg_terminate_backend($1)', [pid]);
-    const terminated = await mapped(() => running);
+    const terminated = await mapped(async () => {
+      const outcome = await running;
+      if (!outcome.ok) throw outcome.err;
+    });
     expect([terminated.code, terminated.status, terminated.retryable]).toEqual(['DB_UNAVAILABLE', 503, true]);
     expect(terminated.retryAfterSeconds).toBe(2);
     const after = await mapped(() => victim.query('SELECT 1'));
