@@ -44,11 +44,14 @@ describe('outrig completion', { timeout: 60_000 }, () => {
   it('bash: subcommands and options at every level, taken from the program', async () => {
     expect(await complete(script, ['outrig', ''])).toEqual([
       'outbox',
+      'dev',
       'db',
       'events',
       'doctor',
       'completion',
+      'test',
     ]);
+    expect(await complete(script, ['outrig', 'test', 'api', 'http://x', '--se'])).toEqual(['--seed']);
     expect(await complete(script, ['outrig', 'db', 're'])).toEqual(['reset']);
     expect(await complete(script, ['outrig', 'events', 'tail', 'x.events', '--'])).toEqual([
       '--bus-url',
