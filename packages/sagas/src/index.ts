@@ -48,6 +48,15 @@ export {
 export { sagaMigrations } from './saga/saga-migrations.ts';
 export { createSagaRegistry, type SagaRegistry } from './saga/saga-registry.ts';
 export {
+  actionName,
+  requestSagaAction,
+  SAGA_ACTION_STATUSES,
+  type SagaAction,
+  type SagaRequest,
+  sagaRequest,
+  waitForSagaRequest,
+} from './saga/saga-request.ts';
+export {
   createSagaRuntime,
   type SagaRuntime,
   type SagaRuntimeOptions,

@@ -1,4 +1,5 @@
 import { context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { isOutrigError } from '@outrig/core/errors';
 import type { SqlClient, SqlTransaction } from '@outrig/db';
 import { type CloudEvent, createOutbox, type Outbox, type OutboxEntry } from '@outrig/messaging';
 import { SagaErrors } from '../errors.ts';
@@ -6,6 +7,7 @@ import { commandEvent } from './command-event.ts';
 import { instanceId } from './command-id.ts';
 import type { SagaDefinition } from './define-saga.ts';
 import type { SagaRegistry } from './saga-registry.ts';
+import type { SagaAction } from './saga-request.ts';
 import {
   changeTimers,
   claimDueTimer,
@@ -63,6 +65,12 @@ export interface SagaEngine {
   fireDueTimer(sql: SqlClient): Promise<boolean>;
   /** An operator action on one instance, in its own transaction. */
   act(sql: SqlClient, id: string, action: 'abort' | 'retry' | 'resume', reason?: string): Promise<SagaStatus>;
+  /**
+   * Carries out at most one recorded operator request (`saga_request`, from `requestSagaAction`)
+   * of a saga this engine runs, in one transaction with its transition; a refused one (coded
+   * error) is marked with its error. False when none was waiting.
+   */
+  handleRequest(sql: SqlClient): Promise<boolean>;
 }
 
 /** Creates the engine over a registry. */
@@ -170,6 +178,24 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     return t.parked ? ('parked' as const) : ('transition' as const);
   };
 
+  const act = async (tx: SqlTransaction, id: string, action: SagaAction, reason?: string) => {
+    const inst = await lockInstance(tx, id);
+    if (!inst) throw SagaErrors.SAGA_NOT_FOUND({ params: { id } });
+    const input: SagaInput =
+      action === 'abort' ? { kind: 'abort', ...(reason ? { reason } : {}) } : { kind: action };
+    const t = await inTransitionSpan(`operator.${action}`, async () => {
+      const next = sagaTransition(
+        definitionOf(inst),
+        inst,
+        input as Exclude<SagaInput, { kind: 'start' }>,
+        Date.now(),
+      );
+      await persist(tx, inst, next, undefined);
+      return next;
+    });
+    return t.status;
+  };
+
   return {
     async handle(tx, event) {
       const def = registry.startedBy(event.type);
@@ -215,23 +241,42 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
       return fired !== 'none';
     },
 
-    async act(sql, id, action, reason) {
+    act(sql, id, action, reason) {
+      return sql.transaction((tx) => act(tx, id, action, reason));
+    },
+
+    async handleRequest(sql) {
       return sql.transaction(async (tx) => {
-        const inst = await lockInstance(tx, id);
-        if (!inst) throw SagaErrors.SAGA_NOT_FOUND({ params: { id } });
-        const input: SagaInput =
-          action === 'abort' ? { kind: 'abort', ...(reason ? { reason } : {}) } : { kind: action };
-        const t = await inTransitionSpan(`operator.${action}`, async () => {
-          const next = sagaTransition(
-            definitionOf(inst),
-            inst,
-            input as Exclude<SagaInput, { kind: 'start' }>,
-            Date.now(),
-          );
-          await persist(tx, inst, next, undefined);
-          return next;
-        });
-        return t.status;
+        const res = await tx.query<{
+          id: string;
+          instance_id: string;
+          action: SagaAction;
+          reason: string | null;
+        }>(
+          `SELECT id::text AS id, instance_id::text AS instance_id, action, reason FROM saga_request
+           WHERE handled_at IS NULL AND saga = ANY($1::text[])
+           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [sagaNames],
+          { name: 'outrig_saga_request_claim_v1' },
+        );
+        const request = res.rows[0];
+        if (!request) return false;
+        let outcome: SagaStatus | null = null;
+        let error: { code: string; message: string } | null = null;
+        try {
+          outcome = await act(tx, request.instance_id, request.action, request.reason ?? undefined);
+        } catch (cause) {
+          // Coded refusals are thrown before anything is written: the transaction is intact.
+          if (!isOutrigError(cause)) throw cause;
+          error = { code: cause.code, message: cause.message };
+        }
+        await tx.query(
+          `UPDATE saga_request SET handled_at = clock_timestamp(), outcome = $2, error_code = $3, error_message = $4
+           WHERE id = $1`,
+          [request.id, outcome, error?.code ?? null, error?.message ?? null],
+          { name: 'outrig_saga_request_done_v1' },
+        );
+        return true;
       });
     },
   };

@@ -6,7 +6,9 @@ import type { MigrationSet } from '@outrig/db';
  * - `saga_history`: append-only (a trigger refuses UPDATE and DELETE), one row per transition;
  * - `saga_timer`: at most one timer per (instance, name), replaced or deleted under the
  *   instance's lock, fired by the poller on the database clock;
- * - `saga_parked`: messages not accepted (late, unexpected, for no instance), kept with a reason.
+ * - `saga_parked`: messages not accepted (late, unexpected, for no instance), kept with a reason;
+ * - `saga_request`: operator actions (retry, abort, resume) recorded by `requestSagaAction` (the
+ *   CLI, which has no definitions), carried out by the runtime that runs the saga.
  *
  * @example
  * await migrate(sql, [outboxMigrations, inboxMigrations, sagaMigrations]);
@@ -72,6 +74,24 @@ CREATE TABLE saga_parked (
   parked_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX saga_parked_instance_idx ON saga_parked (instance_id);
+`,
+    },
+    {
+      id: '0002_saga_requests',
+      sql: `
+CREATE TABLE saga_request (
+  id bigserial PRIMARY KEY,
+  instance_id uuid NOT NULL REFERENCES saga_instance (id),
+  saga text NOT NULL,
+  action text NOT NULL CHECK (action IN ('retry', 'abort', 'resume')),
+  reason text,
+  requested_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  handled_at timestamptz,
+  outcome text,
+  error_code text,
+  error_message text
+);
+CREATE INDEX saga_request_open_idx ON saga_request (id) WHERE handled_at IS NULL;
 `,
     },
   ],

@@ -39,7 +39,7 @@ export interface SagaRuntimeOptions {
   readonly group?: string;
   /** Consumer settings (attempts, backoff, timeout…) for the saga's subscription. */
   readonly consumer?: ConsumerPolicy;
-  /** How often the timer poller looks for due timers when it found none. Default 250 ms. */
+  /** How often the timer poller looks for due timers and operator requests when it found none. Default 250 ms. */
   readonly timerPollMs?: number;
   /** Called for each committed-to-be transition (metrics). */
   readonly onTransition?: (record: TransitionRecord) => void;
@@ -144,6 +144,12 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
         fired = await engine.fireDueTimer(sql);
       } catch (error) {
         onError?.(error, 'timer');
+      }
+      try {
+        // Operator requests recorded in the database (the CLI): carried out here, where the definitions are.
+        if (running && (await engine.handleRequest(sql))) fired = true;
+      } catch (error) {
+        onError?.(error, 'request');
       }
       if (fired || !running) continue;
       await new Promise<void>((resolve) => {
