@@ -10,6 +10,15 @@ export const CliErrors = defineErrors({
     message:
       "The outbox tables are missing in {database}: run the service's migrations first (outboxMigrations)",
   },
+  CLI_SAGAS_MISSING: {
+    status: 500,
+    message: "The saga tables are missing in {database}: run the service's migrations first (sagaMigrations)",
+  },
+  CLI_SAGA_REQUEST_PENDING: {
+    status: 504,
+    message:
+      'The {action} of saga instance {id} is recorded (request {request} in {database}) but no runtime of saga {saga} carried it out within {wait}: it stays queued and runs when the service that runs {saga} is up',
+  },
   CLI_COMMAND_FAILED: { status: 500, message: '{command} failed: {reason}' },
   CLI_SYSTEM_NOT_FOUND: {
     status: 400,

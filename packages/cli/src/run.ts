@@ -9,6 +9,7 @@ import { addEventsCommands } from './events-commands.ts';
 import { type CliIo, processIo } from './io.ts';
 import { addOutboxCommands } from './outbox-commands.ts';
 import { addTestCommands } from './test-api-command.ts';
+import { addSagaCommands } from './saga-commands.ts';
 
 /** What to do next, per error code, appended to the one-line message. */
 const NEXT_STEP: Record<string, string> = {
@@ -46,6 +47,7 @@ Examples:
   $ outrig outbox parked --service order-service
   $ outrig db migrate inventory-service
   $ outrig events tail product.events
+  $ outrig saga list --status compensation_failed --service order-service
   $ outrig doctor
   $ outrig completion bash > ~/.local/share/bash-completion/completions/outrig
   $ outrig outbox --help`,
@@ -57,6 +59,7 @@ Examples:
   addDoctorCommand(program, cli);
   addCompletionCommand(program, cli);
   addTestCommands(program, cli);
+  addSagaCommands(program, cli);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
