@@ -37,6 +37,7 @@ export {
   sagaGauges,
   showSaga,
 } from './saga/saga-admin.ts';
+export { registerSagaAdminRoutes, type SagaAdminRoutesOptions } from './saga/saga-admin-routes.ts';
 export {
   createSagaEngine,
   SAGA_TRACER_NAME,
