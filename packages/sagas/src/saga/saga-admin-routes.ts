@@ -4,9 +4,15 @@ import { SagaErrors } from '../errors.ts';
 import type { SagaRuntime } from './saga-runtime.ts';
 import type { SagaStatus } from './saga-transition.ts';
 
-const STATUSES = ['running', 'compensating', 'completed', 'compensated', 'compensation_failed'] as const;
-const Status = Type.Union(STATUSES.map((s) => Type.Literal(s)));
-const At = Type.String({ format: 'date-time' });
+const Status = Type.Union([
+  Type.Literal('running'),
+  Type.Literal('compensating'),
+  Type.Literal('completed'),
+  Type.Literal('compensated'),
+  Type.Literal('compensation_failed'),
+]);
+/** A timestamp: the handlers return Dates, serialized as ISO strings. */
+const At = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 
 const SagaSummarySchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -22,7 +28,11 @@ const SagaSummarySchema = Type.Object({
 
 const SagaDetailsSchema = Type.Object({
   ...SagaSummarySchema.properties,
-  state: Type.Record(Type.String(), Type.Unknown()),
+  state: Type.Unsafe<object>({
+    type: 'object',
+    additionalProperties: true,
+    description: 'the engine state: data, step, phase, attempt, pending and compensated steps, reason',
+  }),
   history: Type.Array(
     Type.Object({
       seq: Type.Integer(),
@@ -121,7 +131,10 @@ export function registerSagaAdminRoutes(service: Service<unknown>, options: Saga
           response: { 200: SagaDetailsSchema },
         },
       },
-      async (request) => runtime.show((request.params as { id: string }).id),
+      async (request) => {
+        const d = await runtime.show((request.params as { id: string }).id);
+        return { ...d, history: [...d.history], timers: [...d.timers], parked: [...d.parked] };
+      },
     );
     const action = (
       name: 'retry' | 'abort' | 'resume-compensation',
