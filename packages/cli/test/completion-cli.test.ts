@@ -50,6 +50,14 @@ describe('outrig completion', { timeout: 60_000 }, () => {
       'doctor',
       'completion',
       'test',
+      'saga',
+    ]);
+    expect(await complete(script, ['outrig', 'saga', ''])).toEqual([
+      'list',
+      'show',
+      'retry',
+      'abort',
+      'resume-compensation',
     ]);
     expect(await complete(script, ['outrig', 'test', 'api', 'http://x', '--se'])).toEqual(['--seed']);
     expect(await complete(script, ['outrig', 'db', 're'])).toEqual(['reset']);

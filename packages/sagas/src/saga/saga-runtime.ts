@@ -137,6 +137,7 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   let poller: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
+  let requestsCheckedAt = 0;
   const pollTimers = async () => {
     while (running) {
       let fired = false;
@@ -145,11 +146,18 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
       } catch (error) {
         onError?.(error, 'timer');
       }
-      try {
-        // Operator requests recorded in the database (the CLI): carried out here, where the definitions are.
-        if (running && (await engine.handleRequest(sql))) fired = true;
-      } catch (error) {
-        onError?.(error, 'request');
+      // Operator requests recorded in the database (the CLI): carried out here, where the
+      // definitions are; looked for once per poll interval even while timers keep firing.
+      if (running && Date.now() - requestsCheckedAt >= pollMs) {
+        requestsCheckedAt = Date.now();
+        try {
+          if (await engine.handleRequest(sql)) {
+            fired = true;
+            requestsCheckedAt = 0; // another may be waiting
+          }
+        } catch (error) {
+          onError?.(error, 'request');
+        }
       }
       if (fired || !running) continue;
       await new Promise<void>((resolve) => {
