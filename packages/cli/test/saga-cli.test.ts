@@ -36,7 +36,7 @@ describe.skipIf(!ok)(
 
     beforeAll(async () => {
       h = await startSagaHarness('cli_sagas', script);
-      await h.worker([tripSaga({ undoAttempts: 1 })]);
+      await h.worker([tripSaga({ undoAttempts: 1, timeoutMs: 3_600_000, undoTimeoutMs: 3_600_000 })]);
       scripts.set('cli-stuck', { do1: 'silent' });
       scripts.set('cli-failed', { do1: 'decline', undo0: 'decline' });
       for (const trip of ['cli-done', 'cli-stuck', 'cli-failed']) await h.book(trip);

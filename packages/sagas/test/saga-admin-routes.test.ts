@@ -33,7 +33,9 @@ describe.skipIf(!hasPg)('saga admin routes (inject, real saga runtime on Postgre
 
   beforeAll(async () => {
     h = await startSagaHarness('saga_admin_routes', script);
-    const runtime = await h.worker([tripSaga({ undoAttempts: 1 })]);
+    const runtime = await h.worker([
+      tripSaga({ undoAttempts: 1, timeoutMs: 3_600_000, undoTimeoutMs: 3_600_000 }),
+    ]);
     scripts.set('r-stuck', { do1: 'silent' });
     scripts.set('r-failed', { do1: 'decline', undo0: 'decline' });
     for (const trip of ['r-done', 'r-stuck', 'r-failed']) await h.book(trip);

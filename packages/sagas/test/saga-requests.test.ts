@@ -13,7 +13,8 @@ const script = (cmd: ScriptedCommand): Behaviour =>
 
 describe.skipIf(!hasPg)('operator requests in the database (what the CLI records), PostgreSQL', () => {
   let h: SagaHarness;
-  const v1 = tripSaga({ undoAttempts: 1 });
+  // Step timeouts of an hour: a stalled step stays stalled until an operator acts, however slow the machine.
+  const v1 = tripSaga({ undoAttempts: 1, timeoutMs: 3_600_000, undoTimeoutMs: 3_600_000 });
 
   beforeAll(async () => {
     h = await startSagaHarness('saga_requests', script);
