@@ -59,4 +59,26 @@ export const CliErrors = defineErrors({
     message: 'The API broke {count} promise(s): see the curl lines above (rerun with --seed {seed})',
   },
   CLI_API_NO_OPERATIONS: { status: 400, message: 'The OpenAPI document at {url} has no operations to test' },
+  CLI_NAME_INVALID: {
+    status: 400,
+    message:
+      '{what} name "{name}" is not valid: use lower case letters, digits and dashes, starting with a letter',
+  },
+  CLI_ANSWER_MISSING: {
+    status: 400,
+    message: '{answer} is needed and there is no terminal to ask on: pass {flag} (or --yes for the defaults)',
+  },
+  CLI_DIR_NOT_EMPTY: {
+    status: 400,
+    message: '{dir} exists and is not empty: choose a new folder (outrig new never writes over files)',
+  },
+  CLI_FILE_EXISTS: { status: 409, message: '{file} already exists: outrig add never writes over a file' },
+  CLI_SERVICE_EXISTS: { status: 409, message: 'Service {service} is already in {file}' },
+  CLI_SCAFFOLD_MARKER_MISSING: {
+    status: 409,
+    message:
+      '{file} has no "{marker}" line, where outrig add inserts {what}: put the line back, or add it by hand',
+  },
+  CLI_PACKAGES_INVALID: { status: 400, message: '--packages {dir}: {reason}' },
+  CLI_INSTALL_FAILED: { status: 500, message: 'npm install in {dir} failed (exit code {code}): {output}' },
 });

@@ -5,6 +5,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Folder that relative paths (`--home`) are resolved against. */
   readonly cwd: string;
+  /** Whether stdin and stdout are terminals (prompts are shown only then, and only without CI). */
+  readonly terminal?: boolean;
 }
 
 export function processIo(): CliIo {
@@ -13,5 +15,6 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
   };
 }

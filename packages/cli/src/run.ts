@@ -10,6 +10,8 @@ import { type CliIo, processIo } from './io.ts';
 import { addOutboxCommands } from './outbox-commands.ts';
 import { addSagaCommands } from './saga-commands.ts';
 import { addTestCommands } from './test-api-command.ts';
+import { addAddCommands } from './scaffold/add-commands.ts';
+import { addNewCommand } from './scaffold/new-command.ts';
 
 /** What to do next, per error code, appended to the one-line message. */
 const NEXT_STEP: Record<string, string> = {
@@ -60,6 +62,8 @@ Examples:
   addCompletionCommand(program, cli);
   addTestCommands(program, cli);
   addSagaCommands(program, cli);
+  addNewCommand(program, cli);
+  addAddCommands(program, cli);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
