@@ -68,6 +68,8 @@ export const CliErrors = defineErrors({
     status: 400,
     message: '{answer} is needed and there is no terminal to ask on: pass {flag} (or --yes for the defaults)',
   },
+  CLI_OPTION_UNAVAILABLE: { status: 400, message: '{option} is not available in this version: {reason}' },
+  CLI_CANCELLED: { status: 400, message: '{command} was cancelled: nothing was written' },
   CLI_DIR_NOT_EMPTY: {
     status: 400,
     message: '{dir} exists and is not empty: choose a new folder (outrig new never writes over files)',

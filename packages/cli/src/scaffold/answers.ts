@@ -9,7 +9,7 @@ export interface NewAnswers {
   service: string;
   transport: 'postgres' | 'nats';
   registry: 'local' | 'etcd' | 'consul' | 'dns';
-  /** Whether the system gets an auth service. */
+  /** Whether the system gets an auth service (always false for now: `--auth` is refused). */
   auth: boolean;
 }
 
@@ -18,7 +18,12 @@ export type GivenAnswers = { [K in keyof NewAnswers]?: NewAnswers[K] | undefined
 
 /** Every question: its flag, its default (taken with --yes), and how to ask it on a terminal. */
 const QUESTIONS: {
-  [K in keyof NewAnswers]: { flag: string; label: string; default: NewAnswers[K]; ask(): Promise<unknown> };
+  [K in Exclude<keyof NewAnswers, 'auth'>]: {
+    flag: string;
+    label: string;
+    default: NewAnswers[K];
+    ask(): Promise<unknown>;
+  };
 } = {
   service: {
     flag: '--service <name>',
@@ -61,12 +66,6 @@ const QUESTIONS: {
         ],
       }),
   },
-  auth: {
-    flag: '--auth (or --no-auth)',
-    label: 'whether to add an auth service',
-    default: false,
-    ask: () => prompts.confirm({ message: 'Add an auth service (accounts, tokens)?', initialValue: false }),
-  },
 };
 
 /**
@@ -79,9 +78,19 @@ export async function resolveAnswers(
   options: { yes: boolean; io: CliIo },
 ): Promise<NewAnswers> {
   const interactive = options.io.terminal === true && !options.io.env.CI;
-  const answers: Record<string, unknown> = {};
   let asked = false;
-  for (const key of Object.keys(QUESTIONS) as (keyof NewAnswers)[]) {
+  if (given.auth === true) {
+    // Not asked either: a prompt offers only what the generator can do.
+    throw CliErrors.CLI_OPTION_UNAVAILABLE({
+      params: {
+        option: '--auth',
+        reason:
+          'the auth service template is not written yet; examples/shop/services/auth-service is the one to copy',
+      },
+    });
+  }
+  const answers: Record<string, unknown> = { auth: false };
+  for (const key of Object.keys(QUESTIONS) as (keyof typeof QUESTIONS)[]) {
     const question = QUESTIONS[key];
     let value: unknown = given[key];
     if (value === undefined && options.yes) value = question.default;
@@ -93,7 +102,7 @@ export async function resolveAnswers(
       value = await question.ask();
       if (prompts.isCancel(value)) {
         prompts.cancel('Nothing was written.');
-        throw CliErrors.CLI_ANSWER_MISSING({ params: { answer: question.label, flag: question.flag } });
+        throw CliErrors.CLI_CANCELLED({ params: { command: 'outrig new' } });
       }
     }
     answers[key] = value;

@@ -41,7 +41,7 @@ export function addNewCommand(program: Command, io: CliIo): void {
         'dns',
       ]),
     )
-    .option('--auth', 'add an auth service')
+    .option('--auth', 'add an auth service (not available yet: refused with CLI_OPTION_UNAVAILABLE)')
     .option('--no-auth', 'no auth service (the default)')
     .option('-y, --yes', 'take the default for every answer not given as a flag')
     .option('--dry-run', 'print the files it would write, write nothing')

@@ -1,0 +1,155 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Delivery } from '@outrig/messaging';
+import { resolveBroker } from '@outrig/messaging';
+import { eventually, serverAvailable } from '@outrig/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npm, outrig, type Result } from './support/cli-process.ts';
+import { type RunningSystem, runSystem } from './support/run-system.ts';
+
+// One generated system, installed once (npm install is the slow part), shared by every test here.
+const REPO = join(import.meta.dirname, '..', '..', '..');
+const ok = await serverAvailable('postgres');
+
+/** The output of a failed command, as the assertion's message. */
+const passed = (r: Result) => expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions check the shape
+const body = async (res: Response): Promise<any> => res.json();
+
+describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repository', () => {
+  let work: string;
+  let root: string;
+  let system: RunningSystem | undefined;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'outrig-new-'));
+    root = join(work, 'acme');
+    const made = await outrig(['new', 'acme', '--yes', '--link-packages', REPO], work);
+    passed(made);
+    expect(made.stdout).toContain('Dependencies installed');
+  }, 600_000);
+  afterAll(async () => {
+    await system?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('writes outrig.json with the answers and a service and a gateway', async () => {
+    const file = JSON.parse(await readFile(join(root, 'outrig.json'), 'utf8'));
+    expect(file).toMatchObject({
+      name: 'acme',
+      transport: 'postgres',
+      registry: 'local',
+      services: {
+        'notes-service': { dir: 'services/notes-service', port: 8001 },
+        gateway: { dir: 'services/gateway', port: 10000, kind: 'gateway' },
+      },
+      template: {
+        version: '0.1.0',
+        answers: { service: 'notes-service', transport: 'postgres', auth: false },
+      },
+    });
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toContain('npm test');
+  });
+
+  it('passes its own lint, typecheck and tests at once', async () => {
+    passed(await npm(['run', 'lint'], root));
+    passed(await npm(['run', 'typecheck'], root));
+    const tests = await npm(['test'], root);
+    passed(tests);
+    expect(tests.stdout).toMatch(/Tests\s+\S*4 passed/);
+  }, 300_000);
+
+  it('serves the generated resource through the gateway, in the envelope', async () => {
+    system = await runSystem(root, join(work, 'home'));
+    const created = await eventually('a note created through the gateway', async () => {
+      const res = await fetch(`${system!.gatewayUrl}/api/v1/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Hello' }),
+      });
+      return res.status === 201 ? body(res) : undefined;
+    });
+    expect(created.data).toMatchObject({ name: 'Hello', id: expect.any(String) });
+    expect(created.metadata).toMatchObject({ version: 'v1', requestId: expect.any(String) });
+    const list = await body(await fetch(`${system.gatewayUrl}/api/v1/notes`));
+    expect(list.data).toEqual([created.data]);
+    await system.stop();
+    system = undefined;
+  }, 120_000);
+
+  it('outrig add service and add resource: lint, typecheck and tests pass; CRUD through the gateway; events on the bus', async () => {
+    const service = await outrig(['add', 'service', 'orders-service'], root);
+    passed(service);
+    expect(service.stdout).toContain('create  services/orders-service/src/routes/v1/orders.ts');
+    expect(service.stdout).toContain('update  services/gateway/src/routes.ts');
+    const resource = await outrig(['add', 'resource', 'orders-service', 'line-item'], root);
+    passed(resource);
+    expect(resource.stdout).toContain('create  services/orders-service/drizzle/0001_line_items.sql');
+    const file = JSON.parse(await readFile(join(root, 'outrig.json'), 'utf8'));
+    expect(file.services['orders-service']).toEqual({ dir: 'services/orders-service', port: 8002 });
+
+    passed(await npm(['run', 'lint'], root));
+    passed(await npm(['run', 'typecheck'], root));
+    const tests = await npm(['test'], root);
+    passed(tests);
+    expect(tests.stdout).toContain('line-items-api.test.ts');
+
+    system = await runSystem(root, join(work, 'home'));
+    const broker = await resolveBroker(system.busUrl);
+    const seen: Delivery['event'][] = [];
+    const sub = await broker.subscribe(['line-item.events'], { group: 'outrig-new-test' }, async (d) => {
+      seen.push(d.event);
+      await d.ack();
+    });
+    try {
+      const url = `${system.gatewayUrl}/api/v1/line-items`;
+      const json = { 'content-type': 'application/json' };
+      const created = await eventually('a line item created through the gateway', async () => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ name: 'Pen' }),
+        });
+        return res.status === 201 ? (await body(res)).data : undefined;
+      });
+      const replaced = await fetch(`${url}/${created.id}`, {
+        method: 'PUT',
+        headers: json,
+        body: JSON.stringify({ name: 'Ink' }),
+      });
+      expect((await body(replaced)).data).toMatchObject({ id: created.id, name: 'Ink' });
+      expect((await fetch(`${url}/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+      const gone = await fetch(`${url}/${created.id}`);
+      expect(gone.status).toBe(404);
+      expect((await body(gone)).error.code).toBe('LINE_ITEM_NOT_FOUND');
+      await eventually('three line-item events on the bus', () => (seen.length >= 3 ? true : undefined));
+      expect(seen.map((e) => e.type)).toEqual([
+        'line-item.created',
+        'line-item.updated',
+        'line-item.deleted',
+      ]);
+      expect(seen[0]!.data).toMatchObject({ id: created.id, name: 'Pen' });
+    } finally {
+      await sub.close();
+      await broker.close();
+    }
+  }, 600_000);
+
+  it('outrig add refuses what exists and names what is missing', async () => {
+    const again = await outrig(['add', 'resource', 'orders-service', 'line-item'], root);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('CLI_FILE_EXISTS');
+    const unknown = await outrig(['add', 'resource', 'nope-service', 'thing'], root);
+    expect(unknown.stderr).toContain('CLI_SERVICE_UNKNOWN');
+    expect(unknown.stderr).toContain('notes-service, orders-service');
+    const routes = join(root, 'services/orders-service/src/routes/v1.ts');
+    await writeFile(routes, (await readFile(routes, 'utf8')).replace('// outrig:routes-v1', ''));
+    const marker = await outrig(['add', 'resource', 'orders-service', 'coupon', '--dry-run'], root);
+    expect(marker.stderr).toContain('CLI_SCAFFOLD_MARKER_MISSING');
+    expect(marker.stderr).toContain('// outrig:routes-v1');
+  });
+});
