@@ -5,11 +5,13 @@ import type { Delivery } from '@outrig/messaging';
 import { resolveBroker } from '@outrig/messaging';
 import { eventually, serverAvailable } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releasePack } from '../../../scripts/release-pack.ts';
 import { npm, outrig, type Result } from './support/cli-process.ts';
 import { type RunningSystem, runSystem } from './support/run-system.ts';
 
-// One generated system, installed once (npm install is the slow part), shared by every test here.
-const REPO = join(import.meta.dirname, '..', '..', '..');
+// One generated system, installed once from one pack of this checkout (tsc and npm install are
+// the slow parts), shared by every test here. Outrig comes from the tarballs, as a team outside
+// this repository gets it: built JavaScript under node_modules, nothing from the registry.
 const ok = await serverAvailable('postgres');
 
 const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -30,10 +32,19 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'outrig-new-'));
     root = join(work, 'acme');
-    const made = await outrig(['new', 'acme', '--yes', '--link-packages', REPO], work);
+    await releasePack(join(work, 'tarballs'));
+    const made = await outrig(['new', 'acme', '--yes', '--packages', join(work, 'tarballs')], work);
     passed(made);
     expect(made.stdout).toContain('Dependencies installed');
-  }, 600_000);
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.overrides).sort()).toEqual(
+      ['@outrig/core', '@outrig/db', '@outrig/discovery', '@outrig/gateway', '@outrig/messaging']
+        .concat(['@outrig/messaging-nats', '@outrig/messaging-postgres', '@outrig/testing', 'outrig'])
+        .sort(),
+    );
+    const lock = await readFile(join(root, 'package-lock.json'), 'utf8');
+    expect(lock).not.toMatch(/registry\.npmjs\.org\/(@outrig\/|outrig\/)/);
+  }, 900_000);
   afterAll(async () => {
     await system?.stop();
     if (work) await rm(work, { recursive: true, force: true });

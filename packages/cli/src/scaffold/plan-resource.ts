@@ -14,6 +14,7 @@ import {
   snapshotTable,
 } from './templates/resource-files.ts';
 import { serviceSymbols } from './templates/service-files.ts';
+import { TS } from './templates/ts-extension.ts';
 
 /** Where the resource goes: the service (folder relative to the system root) and the gateway. */
 export interface ResourceTarget {
@@ -82,8 +83,8 @@ export async function planResource(
         ),
       ].reduce((c, f) => f(c), content),
       [
-        `import { ${named(`createMemory${n.pascal}Repository`, `type ${n.pascal}Repository`)} } from './repositories/${n.kebab}-repository.ts';`,
-        `import { createPostgres${n.pascal}Repository } from './repositories/postgres-${n.kebab}-repository.ts';`,
+        `import { ${named(`createMemory${n.pascal}Repository`, `type ${n.pascal}Repository`)} } from './repositories/${n.kebab}-repository${TS}';`,
+        `import { createPostgres${n.pascal}Repository } from './repositories/postgres-${n.kebab}-repository${TS}';`,
       ],
     ),
   );
@@ -95,7 +96,7 @@ export async function planResource(
         'routes',
         `${n.camel}RoutesV1(api, storage.${n.camelPlural});`,
       )(content),
-      [`import { ${n.camel}RoutesV1 } from './v1/${n.plural}.ts';`],
+      [`import { ${n.camel}RoutesV1 } from './v1/${n.plural}${TS}';`],
     ),
   );
   if (target.gatewayDir !== undefined) {

@@ -1,3 +1,5 @@
+import { TS } from './ts-extension.ts';
+
 /** What the gateway templates need. */
 export interface GatewayContext {
   readonly packageName: string;
@@ -27,12 +29,12 @@ Port ${ctx.port}. Routes \`/api/*/<resource>\` to the service that owns the reso
 serves the merged OpenAPI of every service at \`/openapi.json\` and \`/docs\`.
 `,
     'src/main.ts': `import { runService } from '@outrig/core';
-import { createSystemGateway } from './gateway.ts';
+import { createSystemGateway } from './gateway${TS}';
 
 await runService(() => createSystemGateway());
 `,
     'src/gateway.ts': `import { type CreateGatewayOptions, createGateway, type Gateway } from '@outrig/gateway';
-import { routes } from './routes.ts';
+import { routes } from './routes${TS}';
 
 /** The system's gateway: every service behind one address, found in the registry (REGISTRY_URL). */
 export function createSystemGateway(
@@ -50,7 +52,7 @@ export const routes: GatewayRoute[] = [
 `,
     'test/routes.test.ts': `import { compileRoutes } from '@outrig/gateway';
 import { describe, expect, it } from 'vitest';
-import { routes } from '../src/routes.ts';
+import { routes } from '../src/routes${TS}';
 
 describe('the route table', () => {
   it('compiles: every path is valid and no two routes overlap', () => {

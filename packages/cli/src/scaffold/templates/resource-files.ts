@@ -1,4 +1,5 @@
 import type { ResourceNames } from '../names.ts';
+import { TS } from './ts-extension.ts';
 
 /** What a resource template needs to know about its service. */
 export interface ResourceContext {
@@ -100,7 +101,7 @@ export const ${n.pascal}${verb.charAt(0).toUpperCase()}${verb.slice(1)} = define
 `;
   return `import { Type } from '@outrig/core';
 import { defineEvent } from '@outrig/messaging';
-import { ${n.pascal} } from '../schemas/${n.kebab}.ts';
+import { ${n.pascal} } from '../schemas/${n.kebab}${TS}';
 
 ${event('created', n.pascal)}
 ${event('updated', n.pascal)}
@@ -110,7 +111,7 @@ ${event('deleted', "Type.Object({ id: Type.String({ format: 'uuid' }) })")}`;
 /** src/repositories/<name>-repository.ts: the port, and an in-memory implementation for tests. */
 export function repositoryFile({ names: n }: ResourceContext): string {
   return `import { randomUUID } from 'node:crypto';
-import type { ${n.pascal}, ${n.pascal}Input } from '../schemas/${n.kebab}.ts';
+import type { ${n.pascal}, ${n.pascal}Input } from '../schemas/${n.kebab}${TS}';
 
 /** Where ${n.wordsPlural} live. Writes publish their \`${n.kebab}.*\` event in the same transaction. */
 export interface ${n.pascal}Repository {
@@ -163,10 +164,10 @@ import { joinDrizzleTransaction } from '@outrig/db';
 import type { Outbox } from '@outrig/messaging';
 import { desc, eq } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { ${n.pascal}Created, ${n.pascal}Deleted, ${n.pascal}Updated } from '../events/${n.kebab}-events.ts';
-import { ${t} } from '../models/${n.kebab}-table.ts';
-import type { ${n.pascal} } from '../schemas/${n.kebab}.ts';
-import type { ${n.pascal}Repository } from './${n.kebab}-repository.ts';
+import { ${n.pascal}Created, ${n.pascal}Deleted, ${n.pascal}Updated } from '../events/${n.kebab}-events${TS}';
+import { ${t} } from '../models/${n.kebab}-table${TS}';
+import type { ${n.pascal} } from '../schemas/${n.kebab}${TS}';
+import type { ${n.pascal}Repository } from './${n.kebab}-repository${TS}';
 
 type Row = typeof ${t}.$inferSelect;
 
@@ -230,9 +231,9 @@ export function createPostgres${n.pascal}Repository(db: NodePgDatabase, outbox: 
 export function routesFile({ names: n, errors }: ResourceContext): string {
   const notFound = `${n.constant}_NOT_FOUND`;
   return `import { type ServiceApp, Type } from '@outrig/core';
-import { ${errors} } from '../../errors.ts';
-import type { ${n.pascal}Repository } from '../../repositories/${n.kebab}-repository.ts';
-import { ${n.pascal}, ${n.pascal}Id, ${n.pascal}Input } from '../../schemas/${n.kebab}.ts';
+import { ${errors} } from '../../errors${TS}';
+import type { ${n.pascal}Repository } from '../../repositories/${n.kebab}-repository${TS}';
+import { ${n.pascal}, ${n.pascal}Id, ${n.pascal}Input } from '../../schemas/${n.kebab}${TS}';
 
 const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'At most this many (100)' })),
@@ -303,8 +304,8 @@ export function apiTestFile(
   service: { factory: string; kebab: string },
 ): string {
   return `import { afterAll, describe, expect, it } from 'vitest';
-import { ${service.factory} } from '../src/service.ts';
-import { createMemoryStorage } from '../src/storage.ts';
+import { ${service.factory} } from '../src/service${TS}';
+import { createMemoryStorage } from '../src/storage${TS}';
 
 const service = await ${service.factory}({ env: { LOG_LEVEL: 'silent' }, storage: createMemoryStorage() });
 afterAll(() => service.app.close());

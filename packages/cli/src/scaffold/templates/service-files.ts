@@ -1,4 +1,5 @@
 import { pascalCase } from '../names.ts';
+import { TS } from './ts-extension.ts';
 
 /** What the service templates need. */
 export interface ServiceContext {
@@ -61,7 +62,7 @@ export default defineConfig({
 `,
     'drizzle/meta/_journal.json': `${JSON.stringify({ version: '7', dialect: 'postgresql', entries: [] }, null, 2)}\n`,
     'src/main.ts': `import { runService } from '@outrig/core';
-import { ${s.factory} } from './service.ts';
+import { ${s.factory} } from './service${TS}';
 
 await runService(() => ${s.factory}());
 `,
@@ -76,9 +77,9 @@ import { connectDatabase, databaseConfig } from '@outrig/db';
 import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
 import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import { serviceMigrations } from './migrations.ts';
-import { routesV1 } from './routes/v1.ts';
-import { createPostgresStorage, type Storage } from './storage.ts';
+import { serviceMigrations } from './migrations${TS}';
+import { routesV1 } from './routes/v1${TS}';
+import { createPostgresStorage, type Storage } from './storage${TS}';
 
 export interface ${s.options} extends Pick<CreateServiceOptions, 'env' | 'logStream'> {
   /** Use this storage instead of the database (tests of the HTTP contract). */
@@ -158,7 +159,7 @@ export function createPostgresStorage(db: NodePgDatabase, outbox: Outbox): Stora
 }
 `,
     'src/routes/v1.ts': `import type { ServiceApp } from '@outrig/core';
-import type { Storage } from '../storage.ts';
+import type { Storage } from '../storage${TS}';
 
 /** API v1: the routes of every resource. */
 export function routesV1(storage: Storage) {
@@ -168,8 +169,8 @@ export function routesV1(storage: Storage) {
 }
 `,
     'test/health.test.ts': `import { afterAll, describe, expect, it } from 'vitest';
-import { ${s.factory} } from '../src/service.ts';
-import { createMemoryStorage } from '../src/storage.ts';
+import { ${s.factory} } from '../src/service${TS}';
+import { createMemoryStorage } from '../src/storage${TS}';
 
 const service = await ${s.factory}({ env: { LOG_LEVEL: 'silent' }, storage: createMemoryStorage() });
 afterAll(() => service.app.close());
