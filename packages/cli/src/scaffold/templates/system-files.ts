@@ -22,7 +22,8 @@ export function systemFiles(ctx: SystemContext): Record<string, string> {
     version: '0.1.0',
     private: true,
     type: 'module',
-    engines: { node: '>=22.18' },
+    // No `engines`: npm would check it against the system Node running npm and warn; the `node`
+    // devDependency pins the Node that runs every script (as in Outrig's own repository).
     workspaces: ['services/*'],
     scripts: {
       start: 'outrig dev',
