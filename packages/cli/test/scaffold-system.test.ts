@@ -76,6 +76,13 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
     const tests = await npm(['test'], root);
     passed(tests);
     expect(plain(tests.stdout)).toMatch(/Tests\s+4 passed/);
+    // The migration and snapshot are what drizzle-kit would have written: it sees nothing to do.
+    const generate = await npm(
+      ['exec', '--', 'drizzle-kit', 'generate'],
+      join(root, 'services/notes-service'),
+    );
+    passed(generate);
+    expect(generate.stdout).toContain('No schema changes');
   }, 300_000);
 
   it('serves the generated resource through the gateway, in the envelope', async () => {
