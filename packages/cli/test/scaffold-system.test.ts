@@ -18,6 +18,10 @@ const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 /** Output without colours. */
 const plain = (text: string) => text.replace(ESCAPE, '');
 
+/** The new system's own `outrig` (built from the tarball), as `npx outrig` runs it there. */
+const installed = (args: readonly string[], cwd: string) =>
+  npm(['exec', '--no', '--', 'outrig', ...args], cwd);
+
 /** The output of a failed command, as the assertion's message. */
 const passed = (r: Result) => expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
 
@@ -104,11 +108,11 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
   }, 120_000);
 
   it('outrig add service and add resource: lint, typecheck and tests pass; CRUD through the gateway; events on the bus', async () => {
-    const service = await outrig(['add', 'service', 'orders-service'], root);
+    const service = await installed(['add', 'service', 'orders-service'], root);
     passed(service);
     expect(service.stdout).toContain('create  services/orders-service/src/routes/v1/orders.ts');
     expect(service.stdout).toContain('update  services/gateway/src/routes.ts');
-    const resource = await outrig(['add', 'resource', 'orders-service', 'line-item'], root);
+    const resource = await installed(['add', 'resource', 'orders-service', 'line-item'], root);
     passed(resource);
     expect(resource.stdout).toContain('create  services/orders-service/drizzle/0001_line_items.sql');
     const file = JSON.parse(await readFile(join(root, 'outrig.json'), 'utf8'));
@@ -162,15 +166,15 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
   }, 600_000);
 
   it('outrig add refuses what exists and names what is missing', async () => {
-    const again = await outrig(['add', 'resource', 'orders-service', 'line-item'], root);
+    const again = await installed(['add', 'resource', 'orders-service', 'line-item'], root);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('CLI_FILE_EXISTS');
-    const unknown = await outrig(['add', 'resource', 'nope-service', 'thing'], root);
+    const unknown = await installed(['add', 'resource', 'nope-service', 'thing'], root);
     expect(unknown.stderr).toContain('CLI_SERVICE_UNKNOWN');
     expect(unknown.stderr).toContain('notes-service, orders-service');
     const routes = join(root, 'services/orders-service/src/routes/v1.ts');
     await writeFile(routes, (await readFile(routes, 'utf8')).replace('// outrig:routes-v1', ''));
-    const marker = await outrig(['add', 'resource', 'orders-service', 'coupon', '--dry-run'], root);
+    const marker = await installed(['add', 'resource', 'orders-service', 'coupon', '--dry-run'], root);
     expect(marker.stderr).toContain('CLI_SCAFFOLD_MARKER_MISSING');
     expect(marker.stderr).toContain('// outrig:routes-v1');
   });
