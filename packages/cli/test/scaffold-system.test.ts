@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Delivery } from '@outrig/messaging';
 import { resolveBroker } from '@outrig/messaging';
-import { eventually, serverAvailable } from '@outrig/testing';
+import { eventually, freePort, serverAvailable } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasePack } from '../../../scripts/release-pack.ts';
 import { npm, outrig, type Result } from './support/cli-process.ts';
@@ -21,6 +22,49 @@ const plain = (text: string) => text.replace(ESCAPE, '');
 /** The new system's own `outrig` (built from the tarball), as `npx outrig` runs it there. */
 const installed = (args: readonly string[], cwd: string) =>
   npm(['exec', '--no', '--', 'outrig', ...args], cwd);
+
+/**
+ * `npm start -- --json` in `root` (the system's `outrig dev`: embedded PostgreSQL, every service),
+ * with the gateway and the service on free ports; resolves once dev reports `running`. `stop()`
+ * is Ctrl-C and resolves to npm's exit code.
+ */
+async function npmStart(root: string): Promise<{ gatewayUrl: string; stop(): Promise<number | null> }> {
+  const gatewayPort = await freePort();
+  const child = spawn('npm', ['start', '--', '--json'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      CI: '',
+      GATEWAY_PORT: String(gatewayPort),
+      NOTES_SERVICE_PORT: String(await freePort()),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const running = new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (output.includes('"event":"running"')) resolve();
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+    });
+    void exited.then((code) => reject(new Error(`npm start exited (${code}) before running:\n${output}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+    return exited;
+  };
+  try {
+    await running;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { gatewayUrl: `http://127.0.0.1:${gatewayPort}`, stop };
+}
 
 /** The output of a failed command, as the assertion's message. */
 const passed = (r: Result) => expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -89,23 +133,25 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
     expect(generate.stdout).toContain('No schema changes');
   }, 300_000);
 
-  it('serves the generated resource through the gateway, in the envelope', async () => {
-    system = await runSystem(root, join(work, 'home'));
-    const created = await eventually('a note created through the gateway', async () => {
-      const res = await fetch(`${system!.gatewayUrl}/api/v1/notes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Hello' }),
+  it('npm start (outrig dev, embedded defaults) serves the generated resource through the gateway, in the envelope', async () => {
+    const dev = await npmStart(root);
+    try {
+      const created = await eventually('a note created through the gateway', async () => {
+        const res = await fetch(`${dev.gatewayUrl}/api/v1/notes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Hello' }),
+        });
+        return res.status === 201 ? body(res) : undefined;
       });
-      return res.status === 201 ? body(res) : undefined;
-    });
-    expect(created.data).toMatchObject({ name: 'Hello', id: expect.any(String) });
-    expect(created.metadata).toMatchObject({ version: 'v1', requestId: expect.any(String) });
-    const list = await body(await fetch(`${system.gatewayUrl}/api/v1/notes`));
-    expect(list.data).toEqual([created.data]);
-    await system.stop();
-    system = undefined;
-  }, 120_000);
+      expect(created.data).toMatchObject({ name: 'Hello', id: expect.any(String) });
+      expect(created.metadata).toMatchObject({ version: 'v1', requestId: expect.any(String) });
+      const list = await body(await fetch(`${dev.gatewayUrl}/api/v1/notes`));
+      expect(list.data).toEqual([created.data]);
+    } finally {
+      await dev.stop();
+    }
+  }, 300_000);
 
   it('outrig add service and add resource: lint, typecheck and tests pass; CRUD through the gateway; events on the bus', async () => {
     const service = await installed(['add', 'service', 'orders-service'], root);
