@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Delivery } from '@outrig/messaging';
@@ -79,6 +79,8 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'outrig-new-'));
+    // As root, the embedded server runs as user postgres, which must be able to enter this folder.
+    await chmod(work, 0o755);
     root = join(work, 'acme');
     await releasePack(join(work, 'tarballs'));
     const made = await outrig(['new', 'acme', '--yes', '--packages', join(work, 'tarballs')], work);
