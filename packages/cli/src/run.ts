@@ -45,6 +45,8 @@ export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Pro
       'after',
       `
 Examples:
+  $ outrig new acme
+  $ outrig add resource notes-service tag
   $ outrig outbox status --database-url postgres://app:secret@db:5432/orders
   $ outrig outbox parked --service order-service
   $ outrig db migrate inventory-service

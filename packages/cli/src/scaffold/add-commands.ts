@@ -91,7 +91,7 @@ Examples:
           params: {
             service,
             file: path.join(system.root, SYSTEM_FILE),
-            known:
+            services:
               system.services
                 .filter((s) => s.kind !== 'gateway')
                 .map((s) => s.name)
