@@ -51,6 +51,8 @@ describe('outrig completion', { timeout: 60_000 }, () => {
       'completion',
       'test',
       'saga',
+      'new',
+      'add',
     ]);
     expect(await complete(script, ['outrig', 'saga', ''])).toEqual([
       'list',
@@ -60,6 +62,7 @@ describe('outrig completion', { timeout: 60_000 }, () => {
       'resume-compensation',
     ]);
     expect(await complete(script, ['outrig', 'test', 'api', 'http://x', '--se'])).toEqual(['--seed']);
+    expect(await complete(script, ['outrig', 'add', ''])).toEqual(['service', 'resource']);
     expect(await complete(script, ['outrig', 'db', 're'])).toEqual(['reset']);
     expect(await complete(script, ['outrig', 'events', 'tail', 'x.events', '--'])).toEqual([
       '--bus-url',
