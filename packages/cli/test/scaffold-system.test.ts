@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Delivery } from '@outrig/messaging';
@@ -7,6 +7,7 @@ import { resolveBroker } from '@outrig/messaging';
 import { eventually, freePort, serverAvailable } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasePack } from '../../../scripts/release-pack.ts';
+import { OUTRIG_PACKAGES } from '../src/scaffold/outrig-packages.ts';
 import { npm, outrig, type Result } from './support/cli-process.ts';
 import { type RunningSystem, runSystem } from './support/run-system.ts';
 
@@ -87,11 +88,11 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
     passed(made);
     expect(made.stdout).toContain('Dependencies installed');
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.overrides).sort()).toEqual(
-      ['@outrig/core', '@outrig/db', '@outrig/discovery', '@outrig/gateway', '@outrig/messaging']
-        .concat(['@outrig/messaging-nats', '@outrig/messaging-postgres', '@outrig/testing', 'outrig'])
-        .sort(),
-    );
+    // Every package of the pack (those the system uses and any others) is mapped to its tarball.
+    const packed = (await readdir(join(work, 'tarballs'))).filter((f) => f.endsWith('.tgz'));
+    expect(Object.keys(pkg.overrides)).toHaveLength(packed.length);
+    expect(Object.keys(pkg.overrides)).toEqual(expect.arrayContaining([...OUTRIG_PACKAGES]));
+    for (const spec of Object.values(pkg.overrides)) expect(spec).toMatch(/^file:.*\.tgz$/);
     const lock = await readFile(join(root, 'package-lock.json'), 'utf8');
     expect(lock).not.toMatch(/registry\.npmjs\.org\/(@outrig\/|outrig\/)/);
   }, 900_000);
