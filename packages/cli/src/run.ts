@@ -9,9 +9,9 @@ import { addEventsCommands } from './events-commands.ts';
 import { type CliIo, processIo } from './io.ts';
 import { addOutboxCommands } from './outbox-commands.ts';
 import { addSagaCommands } from './saga-commands.ts';
-import { addTestCommands } from './test-api-command.ts';
 import { addAddCommands } from './scaffold/add-commands.ts';
 import { addNewCommand } from './scaffold/new-command.ts';
+import { addTestCommands } from './test-api-command.ts';
 
 /** What to do next, per error code, appended to the one-line message. */
 const NEXT_STEP: Record<string, string> = {
