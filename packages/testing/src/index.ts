@@ -31,6 +31,8 @@ export type {
   ReceivedSpan,
   ReceivedSpanKind,
 } from './otlp/received-span.ts';
+export { RABBITMQ_SERVER_BINARY, RabbitMqServer, rabbitMqServerInstalled } from './rabbitmq-server.ts';
+export { RedisServer, redisServerInstalled } from './redis-server.ts';
 export { serverAvailable, type TestServer, testServers } from './servers.ts';
 export {
   createInMemoryTracing,

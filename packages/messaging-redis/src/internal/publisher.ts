@@ -1,0 +1,66 @@
+import { isOutrigError } from '@outrig/core/errors';
+import type { OutgoingMessage, PublishResult } from '@outrig/messaging';
+import type { Redis } from 'ioredis';
+import { RedisBusErrors } from '../errors.ts';
+import { partitionForKey } from '../partition.ts';
+import type { ResolvedRedisBrokerOptions } from '../redis-broker-options.ts';
+import { encodeEvent } from './binary-mode.ts';
+import { assertTopic, names } from './names.ts';
+
+/**
+ * Publishes a batch with `XADD` to the key's partition stream, trimming entries older than the
+ * retention on the way (`MINID ~`, approximate, so cheap). Messages of different keys go out
+ * concurrently (ioredis pipelines them), messages of one key one after another; after a key's
+ * message fails, its later messages fail with `REDIS_BUS_PUBLISH_SKIPPED`.
+ */
+export async function publishBatch(
+  client: Redis,
+  o: ResolvedRedisBrokerOptions,
+  messages: readonly OutgoingMessage[],
+): Promise<PublishResult[]> {
+  const results: PublishResult[] = new Array(messages.length);
+  const chains = new Map<string, number[]>();
+  messages.forEach((message, index) => {
+    const chain = chains.get(message.key);
+    if (chain) chain.push(index);
+    else chains.set(message.key, [index]);
+  });
+  await Promise.all(
+    [...chains.values()].map(async (chain) => {
+      let failed = false;
+      for (const index of chain) {
+        const message = messages[index]!;
+        if (failed) {
+          const params = { id: message.event.id, key: message.key };
+          results[index] = { ok: false, error: RedisBusErrors.REDIS_BUS_PUBLISH_SKIPPED({ params }) };
+          continue;
+        }
+        results[index] = await publishOne(client, o, message);
+        failed = !results[index].ok;
+      }
+    }),
+  );
+  return results;
+}
+
+async function publishOne(
+  client: Redis,
+  o: ResolvedRedisBrokerOptions,
+  { topic, key, event, traceContext }: OutgoingMessage,
+): Promise<PublishResult> {
+  let stream = topic;
+  try {
+    assertTopic(topic);
+    stream = names.stream(o, topic, partitionForKey(key, o.partitions));
+    const fields = encodeEvent(event, key, traceContext);
+    const trim = o.retentionMs > 0 ? ['MINID', '~', `${Date.now() - o.retentionMs}-0`] : [];
+    await client.call('XADD', stream, ...trim, '*', ...fields);
+    return { ok: true };
+  } catch (cause) {
+    if (isOutrigError(cause)) return { ok: false, error: cause };
+    return {
+      ok: false,
+      error: RedisBusErrors.REDIS_BUS_PUBLISH_FAILED({ params: { id: event.id, stream }, cause }),
+    };
+  }
+}
