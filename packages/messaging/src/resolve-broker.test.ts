@@ -66,6 +66,27 @@ describe('resolveBroker', () => {
     ]);
   });
 
+  it('imports the adapter package for amqp:// and redis:// and passes the URL with the options', async () => {
+    const calls: { specifier: string; options: unknown }[] = [];
+    const fake = broker();
+    const importModule = async (specifier: string) => {
+      const factory = (options: unknown) => {
+        calls.push({ specifier, options });
+        return fake;
+      };
+      return { createRabbitMqBroker: factory, createRedisBroker: factory };
+    };
+    await resolveBroker('amqp://guest:guest@mq:5672/shop', { importModule, rabbitmq: { partitions: 4 } });
+    await resolveBroker('rediss://cache:6380/2', { importModule, redis: { prefix: 'shop' } });
+    expect(calls).toEqual([
+      {
+        specifier: '@outrig/messaging-rabbitmq',
+        options: { partitions: 4, url: 'amqp://guest:guest@mq:5672/shop' },
+      },
+      { specifier: '@outrig/messaging-redis', options: { prefix: 'shop', url: 'rediss://cache:6380/2' } },
+    ]);
+  });
+
   it('says which package to install when the adapter is missing', async () => {
     const importModule = async (specifier: string) => {
       throw Object.assign(new Error(`Cannot find package '${specifier}' imported from /app`), {

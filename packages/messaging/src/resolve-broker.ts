@@ -18,6 +18,10 @@ export interface ResolveBrokerOptions {
   readonly nats?: Record<string, unknown>;
   /** Extra options for `createKafkaBroker` (`kafka://`), merged under `{ brokers }`. */
   readonly kafka?: Record<string, unknown>;
+  /** Extra options for `createRabbitMqBroker` (`amqp://`), merged under `{ url }`. */
+  readonly rabbitmq?: Record<string, unknown>;
+  /** Extra options for `createRedisBroker` (`redis://`), merged under `{ url }`. */
+  readonly redis?: Record<string, unknown>;
   /**
    * Loads an adapter package (default: `import(name)` from here). Pass your own `import` when
    * the adapter is installed where this package cannot see it (strict package managers).
@@ -57,9 +61,22 @@ const ADAPTERS: Record<string, AdapterEntry> = {
     // `kafka://a:9092,b:9092` is a bootstrap list; the adapter parses it.
     options: (url, o) => ({ ...o.kafka, ...(url === undefined ? {} : { brokers: url }) }),
   },
+  rabbitmq: {
+    schemes: ['amqp:', 'amqps:'],
+    package: '@outrig/messaging-rabbitmq',
+    factory: 'createRabbitMqBroker',
+    options: (url, o) => ({ ...o.rabbitmq, ...(url === undefined ? {} : { url }) }),
+  },
+  redis: {
+    schemes: ['redis:', 'rediss:'],
+    package: '@outrig/messaging-redis',
+    factory: 'createRedisBroker',
+    options: (url, o) => ({ ...o.redis, ...(url === undefined ? {} : { url }) }),
+  },
 };
 
-const SUPPORTED = 'memory:, postgres://, postgresql://, nats://, kafka://';
+const SUPPORTED =
+  'memory:, postgres://, postgresql://, nats://, kafka://, amqp://, amqps://, redis://, rediss://';
 
 /**
  * Turns `BUS_URL` (or an instance, or `{ type, options }`) into a {@link Broker}. Adapter
@@ -71,6 +88,8 @@ const SUPPORTED = 'memory:, postgres://, postgresql://, nats://, kafka://';
  * - `nats://host:4222` → `createNatsBroker({ servers: url, ...options.nats })`; a comma-separated
  *   list of URLs becomes `servers: [url1, url2, …]`
  * - `kafka://host:9092[,host:9092]` → `createKafkaBroker({ brokers: url, ...options.kafka })`
+ * - `amqp://user:pass@host:5672/vhost` / `amqps://…` → `createRabbitMqBroker({ url, ...options.rabbitmq })`
+ * - `redis://host:6379` / `rediss://…` → `createRedisBroker({ url, ...options.redis })`
  *
  * @example
  * const broker = await resolveBroker(config.BUS_URL ?? 'memory:');
