@@ -18,18 +18,22 @@ export interface WiredShop {
 
 /**
  * Starts the two services as they run in production, in this process: each on its own
- * database (createTestDatabase), the postgres bus on a third, tokens verified against a test
- * issuer's JWKS, the outbox relay polling every 100 ms. `notificationEnv` adds variables to
+ * database (createTestDatabase), the postgres bus on a third (or `busUrl`: the only variable
+ * that changes to run the shop on another transport), tokens verified against a test issuer's
+ * JWKS, the outbox relay polling every 100 ms. `notificationEnv` adds variables to
  * notification-service's environment once inventory-service's URL is known.
  */
 export async function startWiredShop(
   prefix: string,
-  options: { notificationEnv?: (inventoryUrl: string) => Record<string, string> } = {},
+  options: { notificationEnv?: (inventoryUrl: string) => Record<string, string>; busUrl?: string } = {},
 ): Promise<WiredShop> {
   const dbs: TestDatabase[] = await Promise.all(
-    ['inventory', 'notification', 'bus'].map((p) => createTestDatabase(`${prefix}_${p}`)),
+    ['inventory', 'notification', ...(options.busUrl ? [] : ['bus'])].map((p) =>
+      createTestDatabase(`${prefix}_${p}`),
+    ),
   );
-  const [inventoryDb, notificationDb, bus] = dbs as [TestDatabase, TestDatabase, TestDatabase];
+  const [inventoryDb, notificationDb, bus] = dbs as [TestDatabase, TestDatabase, TestDatabase | undefined];
+  const busUrl = options.busUrl ?? (bus as TestDatabase).url;
   const issuer = await startTestIssuer();
   const running: Service[] = [];
   const close = async () => {
@@ -41,7 +45,7 @@ export async function startWiredShop(
     const env = (db: TestDatabase) => ({
       ...issuer.env,
       DATABASE_URL: db.url,
-      BUS_URL: bus.url,
+      BUS_URL: busUrl,
       SERVICE_PORT: '0',
       LOG_LEVEL: 'warn',
       OUTBOX_PROCESSING_INTERVAL: '100',

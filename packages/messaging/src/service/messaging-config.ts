@@ -10,9 +10,9 @@ import type { ConnectMessagingOptions } from './connect-messaging.ts';
 export const messagingConfig = {
   busUrl: url({
     env: 'BUS_URL',
-    doc: 'Event transport: memory:, postgres://…, nats://…[,…], kafka://host:port[,host:port] (absent: the outrig_bus database on the service database server)',
+    doc: 'Event transport: memory:, postgres://…, nats://…[,…], kafka://host:port[,host:port], amqp://…, redis://… (absent: the outrig_bus database on the service database server)',
     optional: true,
-    schemes: ['memory', 'postgres', 'postgresql', 'nats', 'kafka'],
+    schemes: ['memory', 'postgres', 'postgresql', 'nats', 'kafka', 'amqp', 'amqps', 'redis', 'rediss'],
     hostList: true,
   }),
   outboxEnabled: bool({ env: 'OUTBOX_ENABLED', doc: 'Run the outbox relay in this process', default: true }),
