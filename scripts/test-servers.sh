@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the servers the test suite needs are installed and running on their default
-# loopback ports: PostgreSQL 5432, NATS JetStream 4222, Redis 6379. Installs missing ones from
-# Debian's packages (root) and starts stopped ones. Builds the Kafka test broker (kafka-mock). Idempotent; exits non-zero if a server
+# loopback ports: PostgreSQL 5432, NATS JetStream 4222, Redis 6379, RabbitMQ 5672 (guest/guest).
+# Installs missing ones from Debian's packages (root) and starts stopped ones. Builds the Kafka
+# test broker (kafka-mock). Idempotent; exits non-zero if a server
 # still cannot be reached, naming it.
 set -u
 
@@ -53,6 +54,21 @@ if ! port_open 6379; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null
 fi
 wait_port Redis 6379 || status=1
+
+# RabbitMQ (guest/guest on loopback). Its tests also start private nodes from
+# /usr/lib/rabbitmq/bin/rabbitmq-server on free ports (they restart them); the shared one on
+# 5672 is never restarted.
+if ! port_open 5672; then
+  ensure_pkg rabbitmq-server rabbitmq-server
+  /usr/sbin/rabbitmq-server -detached >/dev/null 2>&1 || true
+  # A first boot takes a while (Erlang, Mnesia): give it up to two minutes.
+  for _ in $(seq 1 240); do port_open 5672 && break; sleep 0.5; done
+fi
+wait_port RabbitMQ 5672 || status=1
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
+  { echo "test-servers: /usr/lib/rabbitmq/bin/rabbitmq-server is missing" >&2; status=1; }
+command -v redis-server >/dev/null 2>&1 ||
+  { echo "test-servers: redis-server is missing (the Redis transport's tests start their own)" >&2; status=1; }
 
 # Prometheus: installed, not started (the ops-pack tests run promtool, and start their own
 # prometheus on a free port). No recommends: they would pull in node-exporter.
