@@ -1,9 +1,9 @@
 // Messaging benchmark: what the transactional outbox costs the producer, and what the whole
 // pipeline (outbox → relay → broker → consumer with inbox) sustains, per transport, against the
-// real PostgreSQL, NATS and a Kafka-protocol broker (librdkafka's mock cluster, in memory: its
-// figures compare the adapter's overhead, they are not a Kafka cluster's). Fresh databases,
-// streams and mock clusters, dropped at the end.
-// Usage: npm run bench:outbox -- [--duration 5] [--warmup 3] [--rounds 3] [--transports postgres,nats,kafka]
+// real PostgreSQL, NATS, RabbitMQ, Redis and a Kafka-protocol broker (librdkafka's mock cluster,
+// in memory: its figures compare the adapter's overhead, they are not a Kafka cluster's). Fresh
+// databases, streams and mock clusters, dropped at the end.
+// Usage: npm run bench:outbox -- [--duration 5] [--warmup 3] [--rounds 3] [--transports postgres,nats,kafka,rabbitmq,redis]
 //          [--rate 1000] [--clients 8] [--layouts split,single] [--diagnose auto|always|never]
 //          [--nats-partitions 16]
 // (--connections and --logs are accepted, for `npm run bench`, and ignored.)
@@ -49,8 +49,8 @@ const list = (raw: string | undefined, fallback: string, allowed: readonly strin
 };
 const transports = list(
   args.extra.transports,
-  'postgres,nats,kafka',
-  ['postgres', 'nats', 'kafka'],
+  'postgres,nats,kafka,rabbitmq,redis',
+  ['postgres', 'nats', 'kafka', 'rabbitmq', 'redis'],
   'transports',
 ) as Transport[];
 const layouts = list(args.extra.layouts, 'split,single', ['split', 'single'], 'layouts') as Layout[];
@@ -204,11 +204,10 @@ if (diagnose === 'always' || (diagnose === 'auto' && producerRatio < TARGETS.pro
 
 // --- (c) end to end ---------------------------------------------------------------------------
 
-const hasNats = await serverAvailable('nats');
 const results: PipelineResult[] = [];
 for (const transport of transports) {
-  if (transport === 'nats' && !hasNats) {
-    console.log('# nats: skipped, NATS unreachable');
+  if (transport !== 'postgres' && transport !== 'kafka' && !(await serverAvailable(transport))) {
+    console.log(`# ${transport}: skipped, server unreachable`);
     continue;
   }
   if (transport === 'kafka' && !kafkaMockAvailable()) {

@@ -2,7 +2,7 @@
 import type { StatementCount } from './counting-pool.ts';
 
 export type Role = 'producer' | 'relay' | 'consumer';
-export type Transport = 'postgres' | 'nats' | 'kafka';
+export type Transport = 'postgres' | 'nats' | 'kafka' | 'rabbitmq' | 'redis';
 
 /** Everything a worker needs to start its roles. */
 export interface WorkerConfig {
@@ -15,6 +15,9 @@ export interface WorkerConfig {
   natsUrl: string;
   /** The Kafka transport's bootstrap URL (`kafka://…`, the run's kafka-mock). */
   kafkaUrl: string;
+  /** The shared RabbitMQ (`amqp://…`) and Redis (`redis://…`) test servers. */
+  amqpUrl: string;
+  redisUrl: string;
   /** Unique per run: JetStream streams are `<prefix>_account_events`, Kafka topics `<prefix>.account.events`. */
   streamPrefix: string;
   clients: number;

@@ -12,6 +12,8 @@ import {
 import { createKafkaBroker } from '@outrig/messaging-kafka';
 import { createNatsBroker } from '@outrig/messaging-nats';
 import { createPostgresBroker } from '@outrig/messaging-postgres';
+import { createRabbitMqBroker } from '@outrig/messaging-rabbitmq';
+import { createRedisBroker } from '@outrig/messaging-redis';
 import { AccountChanged, aggregateOf, INSERT_STATE, nowMs, TOPIC } from './bench-schema.ts';
 import { type CountingClient, countingClient } from './counting-pool.ts';
 import type {
@@ -23,7 +25,7 @@ import type {
   WorkerConfig,
 } from './pipeline-protocol.ts';
 
-/** Consumer concurrency (at least the NATS transport's default 16 partitions), and as many pooled connections. */
+/** Consumer concurrency (at least the partitioned transports' default 16 partitions), and as many pooled connections. */
 const consumerInFlight = (config: WorkerConfig) =>
   Math.max(16, config.transport === 'nats' ? config.natsPartitions : 0);
 const RELAY_POOL = 4;
@@ -62,6 +64,22 @@ async function makeBroker(
       servers: config.natsUrl,
       streamPrefix: config.streamPrefix,
       partitions: config.natsPartitions,
+      onError: onError(role),
+    });
+    return { broker };
+  }
+  if (config.transport === 'rabbitmq') {
+    const broker = await createRabbitMqBroker({
+      url: config.amqpUrl,
+      prefix: config.streamPrefix,
+      onError: onError(role),
+    });
+    return { broker };
+  }
+  if (config.transport === 'redis') {
+    const broker = await createRedisBroker({
+      url: config.redisUrl,
+      prefix: config.streamPrefix,
       onError: onError(role),
     });
     return { broker };

@@ -6,6 +6,8 @@ import {
   createTestDatabase,
   deleteNatsStreams,
   KafkaMock,
+  deleteRabbitMqTopology,
+  deleteRedisKeys,
   type TestDatabase,
   testServers,
 } from '@outrig/testing';
@@ -75,6 +77,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       busUrl: busDb?.url ?? '',
       natsUrl: testServers.nats,
       kafkaUrl: kafka?.url ?? '',
+      amqpUrl: testServers.rabbitmq,
+      redisUrl: testServers.redis,
       streamPrefix,
       clients: o.clients,
       group: `bench-${suffix}`,
@@ -110,6 +114,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       const pid = kafka.pid;
       groups['kafka-mock'] = () => [pid];
     }
+    if (o.transport === 'rabbitmq') groups.rabbitmq = () => pidsNamed('beam.smp');
+    if (o.transport === 'redis') groups['redis-server'] = () => pidsNamed('redis-server');
 
     const phase = async (n: number, mode: 'paced' | 'bounded') => {
       const sampler = cpuSampler(groups);
@@ -177,6 +183,15 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     if (o.transport === 'nats')
       await deleteNatsStreams(testServers.nats, streamPrefix).catch((e) => console.error(e));
     await kafka?.stop();
+    if (o.transport === 'rabbitmq') {
+      await deleteRabbitMqTopology(testServers.rabbitmq, {
+        prefix: streamPrefix,
+        topics: [TOPIC],
+        groups: [`bench-${suffix}`],
+      }).catch((e) => console.error(e));
+    }
+    if (o.transport === 'redis')
+      await deleteRedisKeys(testServers.redis, streamPrefix).catch((e) => console.error(e));
   }
 }
 

@@ -32,6 +32,8 @@ export type {
   ReceivedSpanKind,
 } from './otlp/received-span.ts';
 export { RABBITMQ_SERVER_BINARY, RabbitMqServer, rabbitMqServerInstalled } from './rabbitmq-server.ts';
+export { deleteRabbitMqTopology, type RabbitMqTopology } from './rabbitmq-topology.ts';
+export { deleteRedisKeys } from './redis-keys.ts';
 export { RedisServer, redisServerInstalled } from './redis-server.ts';
 export { serverAvailable, type TestServer, testServers } from './servers.ts';
 export {
