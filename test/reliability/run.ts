@@ -1,7 +1,8 @@
 /**
  * The reliability suite: real relay and consumer processes killed, frozen and cut off, against
- * the real PostgreSQL, a private NATS JetStream server and a private Kafka-protocol broker
- * (librdkafka's mock cluster, in memory: the Kafka "restart" is an outage, see broker-restart.ts).
+ * the real PostgreSQL, private NATS JetStream, RabbitMQ and Redis servers, and a private
+ * Kafka-protocol broker (librdkafka's mock cluster, in memory: the Kafka "restart" is an outage,
+ * see broker-restart.ts).
  * `npm run test:reliability`.
  *
  * Prints one line per scenario and ends with
@@ -12,12 +13,23 @@
  * - OUTRIG_TEST_PG_URL: PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres);
  * - OUTRIG_NATS_SERVER: the nats-server binary (default /usr/sbin/nats-server);
  * - OUTRIG_KAFKA_MOCK: a kafka-mock binary (default: built into .outrig/cache on first use);
+ * - OUTRIG_RABBITMQ_SERVER: RabbitMQ's start script (default /usr/lib/rabbitmq/bin/rabbitmq-server);
+ *   redis-server is found on PATH;
  * - RELIABILITY_ONLY / RELIABILITY_SKIP: comma-separated name substrings to run / skip;
  * - RELIABILITY_BUDGET_S (default 1020): optional scenarios are skipped when they would not fit;
  * - RELIABILITY_SAGA_RUNS (default 1000, 250 under CI=true), RELIABILITY_SAGA_SEED (default 42): the sagas scenario;
  * - RELIABILITY_VERBOSE=1: print the workers' stderr (errors they survived) after each scenario.
  */
-import { KafkaMock, kafkaMockAvailable, serverAvailable } from '@outrig/testing';
+import {
+  KafkaMock,
+  kafkaMockAvailable,
+  RABBITMQ_SERVER_BINARY,
+  RabbitMqServer,
+  RedisServer,
+  rabbitMqServerInstalled,
+  redisServerInstalled,
+  serverAvailable,
+} from '@outrig/testing';
 import { NATS_SERVER_BINARY, NatsServer, natsServerInstalled } from './lib/nats-server.ts';
 import { failed, formatLine, type Scenario, type ScenarioResult } from './lib/scenario.ts';
 import { Deadline } from './lib/wait.ts';
@@ -25,7 +37,7 @@ import { killAllWorkers } from './lib/worker-process.ts';
 import { brokerRestart } from './scenarios/broker-restart.ts';
 import { connectionCuts } from './scenarios/connection-cuts.ts';
 import { crashLoop } from './scenarios/crash-loop.ts';
-import { KAFKA_KILL_STORM_DEFAULTS, killStorm } from './scenarios/kill-storm.ts';
+import { KAFKA_KILL_STORM_DEFAULTS, KILL_STORM_SMALL, killStorm } from './scenarios/kill-storm.ts';
 import { lateCommits } from './scenarios/late-commits.ts';
 import { poison } from './scenarios/poison.ts';
 import { sagaSummaryLine, sagas, sagaTotals } from './scenarios/sagas.ts';
@@ -51,11 +63,15 @@ const plan: { scenario: Scenario; optional: boolean }[] = [
   { scenario: poison('nats'), optional: false },
   { scenario: poison('postgres'), optional: false },
   { scenario: zombieRelay('postgres'), optional: false },
-  { scenario: brokerRestart(), optional: false },
+  { scenario: brokerRestart('nats'), optional: false },
+  { scenario: brokerRestart('redis'), optional: false },
+  { scenario: brokerRestart('rabbitmq'), optional: false },
   { scenario: connectionCuts('postgres'), optional: false },
   { scenario: crashLoop('nats'), optional: false },
   { scenario: crashLoop('postgres'), optional: false },
   { scenario: killStorm('nats'), optional: false },
+  { scenario: killStorm('redis', KILL_STORM_SMALL), optional: false },
+  { scenario: killStorm('rabbitmq', KILL_STORM_SMALL), optional: false },
   { scenario: sagas(), optional: false },
   { scenario: brokerRestart('kafka'), optional: false },
   { scenario: killStorm('kafka', KAFKA_KILL_STORM_DEFAULTS), optional: false },
@@ -64,10 +80,14 @@ const plan: { scenario: Scenario; optional: boolean }[] = [
 
 let nats: NatsServer | undefined;
 let kafka: KafkaMock | undefined;
+let rabbitmq: RabbitMqServer | undefined;
+let redis: RedisServer | undefined;
 const cleanupSync = () => {
   killAllWorkers();
   nats?.forceKill();
   kafka?.forceKill();
+  rabbitmq?.forceKill();
+  redis?.forceKill();
 };
 process.on('exit', cleanupSync);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -96,18 +116,33 @@ const hasKafka = (() => {
     process.exit(1);
   }
 })();
+// Under CI=true these throw when the server is missing: CI must fail, not skip.
+const hasRabbitMq = rabbitMqServerInstalled();
+const hasRedis = redisServerInstalled();
+const wantsKafka = plan.some(
+  ({ scenario }) =>
+    scenario.needsKafka &&
+    (only.length === 0 || only.some((o) => scenario.name.includes(o))) &&
+    !skip.some((o) => scenario.name.includes(o)),
+);
+const wanted = (transport: string) =>
+  plan.some(
+    ({ scenario }) =>
+      scenario.needs === transport &&
+      (only.length === 0 || only.some((o) => scenario.name.includes(o))) &&
+      !skip.some((o) => scenario.name.includes(o)),
+  );
 
 const results: ScenarioResult[] = [];
 let anyFailed = false;
 try {
-  if (hasNats) nats = await NatsServer.start();
-  const wantsKafka = plan.some(
-    ({ scenario }) =>
-      scenario.needsKafka &&
-      (only.length === 0 || only.some((o) => scenario.name.includes(o))) &&
-      !skip.some((o) => scenario.name.includes(o)),
-  );
-  if (hasKafka && wantsKafka) kafka = await KafkaMock.start({ brokers: 1 });
+  // The RabbitMQ node takes 10–30 s to boot: start the servers side by side.
+  [nats, kafka, rabbitmq, redis] = await Promise.all([
+    hasNats ? NatsServer.start() : undefined,
+    hasKafka && wantsKafka ? KafkaMock.start({ brokers: 1 }) : undefined,
+    hasRabbitMq && wanted('rabbitmq') ? RabbitMqServer.start() : undefined,
+    hasRedis && wanted('redis') ? RedisServer.start() : undefined,
+  ]);
   for (const { scenario, optional } of plan) {
     if (only.length > 0 && !only.some((o) => scenario.name.includes(o))) continue;
     if (skip.some((o) => scenario.name.includes(o))) {
@@ -120,6 +155,11 @@ try {
     }
     if (scenario.needsKafka && !kafka) {
       console.log(`scenario ${scenario.name}: skipped -- kafka-mock cannot be built here (gcc, make, patch)`);
+      continue;
+    }
+    if ((scenario.needs === 'rabbitmq' && !rabbitmq) || (scenario.needs === 'redis' && !redis)) {
+      const missing = scenario.needs === 'rabbitmq' ? RABBITMQ_SERVER_BINARY : 'redis-server';
+      console.log(`scenario ${scenario.name}: skipped -- ${missing} is not installed`);
       continue;
     }
     const left = budgetMs - (Date.now() - suiteStarted);
@@ -147,10 +187,16 @@ try {
   console.error('reliability: suite error', error);
 } finally {
   killAllWorkers();
-  await nats?.dispose().catch(() => {});
+  await Promise.all([
+    nats?.dispose().catch(() => {}),
+    rabbitmq?.dispose().catch(() => {}),
+    redis?.dispose().catch(() => {}),
+  ]);
   nats = undefined;
   await kafka?.stop().catch(() => {});
   kafka = undefined;
+  rabbitmq = undefined;
+  redis = undefined;
 }
 
 const sum = (pick: (r: ScenarioResult) => number) => results.reduce((n, r) => n + pick(r), 0);
@@ -182,7 +228,7 @@ async function runOne(scenario: Scenario, deadlineMs: number, hardLeftMs: number
   try {
     return await Promise.race([
       scenario
-        .run({ nats, kafka, deadline })
+        .run({ nats, kafka, rabbitmq, redis, deadline })
         .catch((error: unknown) => broken(scenario.name, describe(error))),
       hardStop,
     ]);

@@ -17,7 +17,12 @@ export interface DeadLetters {
 
 /** Subscribes (own group) to the scenario's dead-letter topic on its transport. */
 export async function watchDeadLetters(fx: Fixture): Promise<DeadLetters> {
-  const broker = await resolveBroker(fx.broker.url, { nats: fx.broker.options, postgres: fx.broker.options });
+  const broker = await resolveBroker(fx.broker.url, {
+    nats: fx.broker.options,
+    postgres: fx.broker.options,
+    rabbitmq: fx.broker.options,
+    redis: fx.broker.options,
+  });
   const seen = new Map<string, DeadLetterRecord>();
   try {
     await broker.subscribe([DEAD_LETTER_TOPIC], { group: 'rel-dlq-check' }, async (d: Delivery) => {

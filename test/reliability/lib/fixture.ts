@@ -13,7 +13,7 @@ import { sleep } from './wait.ts';
 import type { BrokerConfig, ConsumerWorkerConfig, RelayWorkerConfig } from './worker-config.ts';
 import { WorkerProcess } from './worker-process.ts';
 
-export type Transport = 'nats' | 'postgres' | 'kafka';
+export type Transport = 'nats' | 'postgres' | 'kafka' | 'rabbitmq' | 'redis';
 
 /**
  * Every relay write to an outbox row (claim, mark, give-back) is recorded with the writer (the
@@ -80,6 +80,8 @@ export interface FixtureOptions {
   readonly nats?: NatsServer;
   /** The run's kafka-mock (kafka scenarios). */
   readonly kafka?: KafkaMock;
+  /** The private server of a `rabbitmq` or `redis` transport. */
+  readonly server?: { readonly url: string };
   /** Size of the test process' producer pool (concurrent writers + open transactions). */
   readonly writerPool: number;
   /** Adapter options merged into every worker's broker config. */
@@ -208,6 +210,11 @@ export class Fixture {
         // A topic prefix per scenario: the mock lives for the whole run.
         const topicPrefix = `rel-${randomBytes(4).toString('hex')}.`;
         broker = { url: options.kafka.url, options: { topicPrefix, ...options.brokerOptions } };
+      } else if (options.transport === 'rabbitmq' || options.transport === 'redis') {
+        if (!options.server) throw new Error(`${options.transport} transport needs its private server`);
+        // A unique prefix per scenario: its own exchanges/queues or streams on the shared server.
+        const prefix = `rel${randomBytes(5).toString('hex')}`;
+        broker = { url: options.server.url, options: { prefix, ...options.brokerOptions } };
       } else {
         if (!options.nats) throw new Error('nats transport needs the private nats-server');
         const streamPrefix = `REL${randomBytes(5).toString('hex')}`;

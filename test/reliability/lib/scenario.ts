@@ -1,5 +1,5 @@
 /** What a scenario returns, and its one output line. */
-import type { KafkaMock } from '@outrig/testing';
+import type { KafkaMock, RabbitMqServer, RedisServer } from '@outrig/testing';
 import type { NatsServer } from './nats-server.ts';
 import type { Tally } from './tally.ts';
 import type { Deadline } from './wait.ts';
@@ -8,7 +8,11 @@ export interface ScenarioContext {
   /** The private nats-server (nats scenarios only). */
   readonly nats: NatsServer | undefined;
   /** The run's kafka-mock (kafka scenarios only). */
-  readonly kafka: KafkaMock | undefined;
+  readonly kafka?: KafkaMock | undefined;
+  /** The private RabbitMQ node (rabbitmq scenarios only). */
+  readonly rabbitmq?: RabbitMqServer | undefined;
+  /** The private redis-server (redis scenarios only). */
+  readonly redis?: RedisServer | undefined;
   readonly deadline: Deadline;
 }
 
@@ -34,6 +38,8 @@ export interface Scenario {
   readonly needsNats: boolean;
   /** Needs the kafka-mock (librdkafka's mock cluster). */
   readonly needsKafka?: boolean;
+  /** The private server of another transport the scenario needs. */
+  readonly needs?: 'rabbitmq' | 'redis';
   run(ctx: ScenarioContext): Promise<ScenarioResult>;
 }
 

@@ -24,6 +24,8 @@ const broker = await resolveBroker(config.broker.url, {
   nats: { ...config.broker.options, onError: (e: Error) => log('nats', e) },
   postgres: { ...config.broker.options, onError: (e: Error) => log('bus', e) },
   kafka: { ...config.broker.options, onError: (e: Error) => log('kafka', e) },
+  rabbitmq: { ...config.broker.options, onError: (e: Error) => log('rabbitmq', e) },
+  redis: { ...config.broker.options, onError: (e: Error) => log('redis', e) },
 });
 const failing = new Set(config.failAggregates);
 const crashing = new Set(config.crashAggregates ?? []);
