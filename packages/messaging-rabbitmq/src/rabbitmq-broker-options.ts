@@ -18,8 +18,10 @@ export interface RabbitMqBrokerOptions {
   readonly heartbeatMs?: number;
   /** A member not heard from for this long is gone: its partitions move. Default 3 × heartbeatMs. */
   readonly sessionTimeoutMs?: number;
-  /** Timeout of the connection, declarations and publisher confirms. Default 5000. */
+  /** Timeout of declarations, publisher confirms and `ping()`. Default 5000. */
   readonly requestTimeoutMs?: number;
+  /** Timeout of opening the connection (TCP and the AMQP handshake), also on reconnects. Default 10000. */
+  readonly connectTimeoutMs?: number;
   /** First reconnect delay; doubles up to `maxReconnectDelayMs`. Default 100. */
   readonly reconnectDelayMs?: number;
   /** Longest pause between reconnect attempts. Default 2000. */
@@ -40,6 +42,7 @@ export interface ResolvedRabbitMqBrokerOptions {
   readonly heartbeatMs: number;
   readonly sessionTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
   readonly reconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;
   readonly onError: (error: Error) => void;
@@ -52,6 +55,7 @@ export const RABBITMQ_BROKER_DEFAULTS = {
   deliveryLimit: 50,
   heartbeatMs: 1000,
   requestTimeoutMs: 5000,
+  connectTimeoutMs: 10_000,
   reconnectDelayMs: 100,
   maxReconnectDelayMs: 2000,
 } as const;
@@ -70,6 +74,7 @@ export function resolveRabbitMqBrokerOptions(options: RabbitMqBrokerOptions): Re
     heartbeatMs,
     sessionTimeoutMs: options.sessionTimeoutMs ?? 3 * heartbeatMs,
     requestTimeoutMs: options.requestTimeoutMs ?? d.requestTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs ?? d.connectTimeoutMs,
     reconnectDelayMs: options.reconnectDelayMs ?? d.reconnectDelayMs,
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? d.maxReconnectDelayMs,
     onError: options.onError ?? ((error) => process.emitWarning(error)),
@@ -81,6 +86,7 @@ export function resolveRabbitMqBrokerOptions(options: RabbitMqBrokerOptions): Re
   checkInt('heartbeatMs', resolved.heartbeatMs, 50, 600_000);
   checkInt('sessionTimeoutMs', resolved.sessionTimeoutMs, 2 * resolved.heartbeatMs, 3_600_000);
   checkInt('requestTimeoutMs', resolved.requestTimeoutMs, 100, 600_000);
+  checkInt('connectTimeoutMs', resolved.connectTimeoutMs, 100, 600_000);
   checkInt('reconnectDelayMs', resolved.reconnectDelayMs, 10, 60_000);
   checkInt('maxReconnectDelayMs', resolved.maxReconnectDelayMs, resolved.reconnectDelayMs, 600_000);
   return resolved;
