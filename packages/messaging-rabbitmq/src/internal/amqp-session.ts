@@ -84,7 +84,20 @@ export class AmqpSession {
     this.#markDead();
   }
 
+  /**
+   * Opens a connection, bounded as a whole: amqplib's `timeout` covers the TCP connect only, and
+   * a node that is shutting down or still booting can accept the socket and never finish the
+   * handshake. A connection that completes after the deadline is closed at once.
+   */
   #connect(): Promise<ChannelModel> {
+    const opening = this.#open();
+    return withTimeout(opening, this.#o.connectTimeoutMs, 'the AMQP handshake').catch((error: unknown) => {
+      void opening.then((late) => late.close().catch(() => {})).catch(() => {});
+      throw error;
+    });
+  }
+
+  #open(): Promise<ChannelModel> {
     const url = new URL(this.#o.url);
     if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(DEFAULT_HEARTBEAT_S));
     return connect(url.toString(), {
