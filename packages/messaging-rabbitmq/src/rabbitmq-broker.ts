@@ -54,6 +54,8 @@ class AmqpBroker implements RabbitMqBroker {
     orderedByKey: true,
     brokerDedupe: false,
     headers: true,
+    // No non-durable tail read (Broker.tail) yet.
+    tail: false,
   };
   readonly #session: AmqpSession;
   readonly #o: ResolvedRabbitMqBrokerOptions;

@@ -64,6 +64,8 @@ class StreamsBroker implements RedisBroker {
     orderedByKey: true,
     brokerDedupe: false,
     headers: true,
+    // No non-durable tail read (Broker.tail) yet.
+    tail: false,
   };
   readonly client: Redis;
   readonly #o: ResolvedRedisBrokerOptions;
