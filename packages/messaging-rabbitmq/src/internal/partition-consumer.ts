@@ -60,9 +60,18 @@ export class PartitionConsumer {
     return this.#sync;
   }
 
-  /** The connection was replaced: the old channel is gone; re-open if still wanted. */
+  /**
+   * The connection was replaced: the old channel is gone, and with it every unacked message
+   * (RabbitMQ requeued them). Re-open at once if still wanted — without waiting for a handler
+   * still running on the old channel: it can no longer ack, and the Outrig consumer may keep
+   * retrying it for a long time. (Its key's redelivery waits behind it in the consumer's
+   * per-key lock, so the key stays in order in this process.)
+   */
   reset(): Promise<void> {
     this.#channel = undefined;
+    this.#stopping.abort();
+    this.#busy = Promise.resolve();
+    this.#sync = Promise.resolve();
     return this.want(this.#wanted);
   }
 
