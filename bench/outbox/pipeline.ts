@@ -5,9 +5,9 @@ import { createPgClient } from '@outrig/db';
 import {
   createTestDatabase,
   deleteNatsStreams,
-  KafkaMock,
   deleteRabbitMqTopology,
   deleteRedisKeys,
+  KafkaMock,
   type TestDatabase,
   testServers,
 } from '@outrig/testing';

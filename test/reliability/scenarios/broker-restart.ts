@@ -49,7 +49,11 @@ export function brokerRestart(transport: Exclude<Transport, 'postgres'> = 'nats'
             ? kafka && { url: kafka.url, down: () => kafka.down(), resume: () => kafka.up() }
             : transport === 'redis'
               ? redis && { url: redis.url, down: () => redis.kill(), resume: () => redis.resume() }
-              : rabbitmq && { url: rabbitmq.url, down: () => rabbitmq.stop(), resume: () => rabbitmq.resume() };
+              : rabbitmq && {
+                  url: rabbitmq.url,
+                  down: () => rabbitmq.stop(),
+                  resume: () => rabbitmq.resume(),
+                };
       if (!server) throw new Error(`needs the private ${transport} server`);
       const options = scenarioOptions(transport, nats, {
         group: `rel-restart-${transport}`,
