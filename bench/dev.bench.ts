@@ -3,17 +3,20 @@
 // data folder, applies the migrations and fills Node's compile cache: cold_ready_ms), and from saving
 // a changed handler until the first request that sees the change (reload_ms, the median of
 // --reloads edits of inventory-service's error messages). Runs on a copy of the shop in a
-// temporary folder, on free ports. Targets on the development machine: ready ≤ 5 s, reload ≤ 1 s.
+// temporary folder, on free ports; and `outrig new --no-install` (new_ms, the median of --rounds
+// runs), with `node -e ''` measured in the same run as the baseline (node_start_ms: what one
+// process start costs here). Targets on the development machine: ready ≤ 5 s, reload ≤ 1 s, new ≤ 2 s.
 // Usage: npm run bench:dev -- [--rounds 3] [--reloads 3]   (--rounds: starts, at least 2)
 // (--duration, --warmup, --connections and --logs are accepted, for `npm run bench`, and ignored.)
 
 import { measureReload, startDev } from './dev/dev-run.ts';
+import { measureNew, measureNodeStart } from './dev/new-run.ts';
 import { copyShop } from './dev/shop-copy.ts';
 import { parseLoadArgs } from './lib/args.ts';
 import { machineLine } from './lib/machine.ts';
 import { median, printJsonLine } from './lib/report.ts';
 
-const TARGETS = { readyMs: 5000, reloadMs: 1000 };
+const TARGETS = { readyMs: 5000, reloadMs: 1000, newMs: 2000 };
 
 const args = parseLoadArgs(process.argv.slice(2), ['reloads']);
 const rounds = Math.max(2, args.rounds);
@@ -43,13 +46,24 @@ try {
 } finally {
   await shop.remove();
 }
+const newTimes: number[] = [];
+const nodeStarts: number[] = [];
+for (let round = 1; round <= rounds; round++) {
+  nodeStarts.push(await measureNodeStart());
+  newTimes.push(await measureNew());
+  console.log(`outrig new ${round}: ${newTimes.at(-1)} ms (node -e '': ${nodeStarts.at(-1)} ms)`);
+}
+const newMs = median(newTimes);
+const nodeStartMs = median(nodeStarts);
 
 const result: Record<string, unknown> = {
   bench: 'dev',
   ready_ms: median(ready.slice(1)),
   reload_ms: median(reloadTimes),
   cold_ready_ms: ready[0],
-  // new_ms: `outrig new --no-install` — added with that command.
-  targets: { ready_ms: TARGETS.readyMs, reload_ms: TARGETS.reloadMs },
+  new_ms: newMs,
+  node_start_ms: nodeStartMs,
+  new_ratio_to_node_start: Math.round((newMs / nodeStartMs) * 100) / 100,
+  targets: { ready_ms: TARGETS.readyMs, reload_ms: TARGETS.reloadMs, new_ms: TARGETS.newMs },
 };
 printJsonLine(result);

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
-it('bench:dev prints {"bench":"dev","ready_ms":…,"reload_ms":…} for the shop', async () => {
+it('bench:dev prints {"bench":"dev","ready_ms":…,"reload_ms":…,"new_ms":…} for the shop and outrig new', async () => {
   const { stdout } = await run(
     process.execPath,
     [join(import.meta.dirname, '..', 'bench', 'dev.bench.ts'), '--rounds', '2', '--reloads', '1'],
@@ -18,5 +18,6 @@ it('bench:dev prints {"bench":"dev","ready_ms":…,"reload_ms":…} for the shop
   expect(last.bench).toBe('dev');
   expect(last.ready_ms).toBeGreaterThan(0);
   expect(last.reload_ms).toBeGreaterThan(0);
+  expect(last.new_ms).toBeGreaterThan(0);
   console.log(stdout.trim().split('\n').at(-1));
 }, 600_000);
