@@ -1,6 +1,6 @@
 import { defineConfig } from 'drizzle-kit';
 
-// `npm run db:generate -w @shop/inventory-service` writes a new migration into drizzle/ after
+// `npx outrig db generate inventory-service` (in examples/shop) writes a new migration into drizzle/ after
 // a change to src/models. Migrations are applied at start by connectDatabase() (or
 // `npm run db:migrate`), which refuses a database whose applied migrations differ.
 export default defineConfig({
