@@ -9,7 +9,7 @@ import type { Subscription, TailHandler } from '@outrig/messaging';
 import { NatsErrors } from '../errors.ts';
 import type { ResolvedNatsBrokerOptions } from '../nats-broker-options.ts';
 import { decodeEvent } from './binary-mode.ts';
-import { assertTopic, streamName } from './jetstream-setup.ts';
+import { assertTopic, streamName, topicSubjects } from './jetstream-setup.ts';
 
 /** JetStream API error code: stream not found. */
 const STREAM_NOT_FOUND = 10059;
@@ -58,7 +58,8 @@ export async function openTail(
 
   const follow = async (topic: string, stream: string, policy: DeliverPolicy) => {
     const consumer = await js.consumers.get(stream, {
-      filter_subjects: `${topic}.*`,
+      // The stream's own subject filter (`<prefix>.<topic>.*`): every partition of the topic.
+      filter_subjects: topicSubjects(o.streamPrefix, topic),
       deliver_policy: policy,
       inactive_threshold: INACTIVE_THRESHOLD_MS,
     });
