@@ -26,7 +26,6 @@ console.log(`dev bench: ${machineLine()}`);
 const shop = await copyShop();
 const ready: number[] = [];
 const reloadTimes: number[] = [];
-let reloadError: string | undefined;
 try {
   for (let round = 1; round <= rounds; round++) {
     const dev = await startDev(shop.dir);
@@ -35,17 +34,9 @@ try {
       console.log(`round ${round}: every service answered /health after ${dev.readyMs} ms`);
       if (round === rounds) {
         for (let i = 1; i <= reloads; i++) {
-          try {
-            const ms = await measureReload(dev, shop.dir, i);
-            reloadTimes.push(ms);
-            console.log(`reload ${i}: the first request saw the change ${ms} ms after the save`);
-          } catch (err) {
-            // Known defect (2026-12-07): on the shop this measurement times out although the
-            // reload works by hand and in packages/cli/test/dev.test.ts; reported, not hidden.
-            reloadError = (err as Error).message;
-            console.log(`reload ${i}: FAILED -- ${reloadError}`);
-            break;
-          }
+          const ms = await measureReload(dev, shop.dir, i);
+          reloadTimes.push(ms);
+          console.log(`reload ${i}: the first request saw the change ${ms} ms after the save`);
         }
       }
     } finally {
@@ -68,8 +59,7 @@ const nodeStartMs = median(nodeStarts);
 const result: Record<string, unknown> = {
   bench: 'dev',
   ready_ms: median(ready.slice(1)),
-  reload_ms: reloadTimes.length > 0 ? median(reloadTimes) : null,
-  ...(reloadError === undefined ? {} : { reload_error: reloadError }),
+  reload_ms: median(reloadTimes),
   cold_ready_ms: ready[0],
   new_ms: newMs,
   node_start_ms: nodeStartMs,

@@ -17,9 +17,7 @@ it('bench:dev prints {"bench":"dev","ready_ms":…,"reload_ms":…,"new_ms":…}
   expect(Object.keys(last).slice(0, 3)).toEqual(['bench', 'ready_ms', 'reload_ms']);
   expect(last.bench).toBe('dev');
   expect(last.ready_ms).toBeGreaterThan(0);
-  // reload_ms is null with reload_error when the measurement timed out (known defect, see the bench).
-  if (last.reload_ms === null) expect(typeof last.reload_error).toBe('string');
-  else expect(last.reload_ms).toBeGreaterThan(0);
+  expect(last.reload_ms).toBeGreaterThan(0);
   expect(last.new_ms).toBeGreaterThan(0);
   console.log(stdout.trim().split('\n').at(-1));
 }, 600_000);

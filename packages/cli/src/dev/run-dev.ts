@@ -101,13 +101,14 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
     }
     throw err;
   }
+  // Watch before saying `running`: a file saved right after it must reload its service.
+  for (const r of runners) await r.supervise();
   out.emit({
     event: 'running',
     services: runners.map((r) => ({ service: r.service.name, pid: r.pid, url: r.url })),
     ms: Date.now() - began,
   });
   out.note(urlTable(system, runners));
-  for (const r of runners) await r.supervise();
   await signals.stopped;
   out.note('\nStopping …\n');
   await stopAll();
