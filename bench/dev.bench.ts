@@ -2,14 +2,17 @@
 // /health (ready_ms, the median of the warm starts — the first of --rounds starts initialises the
 // data folder, applies the migrations and fills Node's compile cache: cold_ready_ms), and from saving
 // a changed handler until the first request that sees the change (reload_ms, the median of
-// --reloads edits of inventory-service's error messages). Runs on a copy of the shop in a
-// temporary folder, on free ports; and `outrig new --no-install` (new_ms, the median of --rounds
+// --reloads edits of inventory-service's error messages, 3 s apart and 3 s after the start, as a
+// person saves; `outrig dev` reloads from a warm standby process it keeps per service). The same
+// edits in the first round, run with --no-standby, are the baseline: reload_no_standby_ms. On a
+// copy of the shop in a temporary folder, on free ports; and `outrig new --no-install` (new_ms, the median of --rounds
 // runs), with `node -e ''` measured in the same run as the baseline (node_start_ms: what one
 // process start costs here). Targets on the development machine: ready ≤ 5 s, reload ≤ 1 s, new ≤ 2 s.
 // Usage: npm run bench:dev -- [--rounds 3] [--reloads 3]   (--rounds: starts, at least 2)
 // (--duration, --warmup, --connections and --logs are accepted, for `npm run bench`, and ignored.)
 
-import { measureReload, startDev } from './dev/dev-run.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { measureReload, SETTLE_MS, startDev } from './dev/dev-run.ts';
 import { measureNew, measureNodeStart } from './dev/new-run.ts';
 import { copyShop } from './dev/shop-copy.ts';
 import { parseLoadArgs } from './lib/args.ts';
@@ -26,17 +29,21 @@ console.log(`dev bench: ${machineLine()}`);
 const shop = await copyShop();
 const ready: number[] = [];
 const reloadTimes: number[] = [];
+const baselineTimes: number[] = [];
 try {
   for (let round = 1; round <= rounds; round++) {
-    const dev = await startDev(shop.dir);
+    const standby = round > 1;
+    const dev = await startDev(shop.dir, standby ? [] : ['--no-standby']);
     try {
       ready.push(dev.readyMs);
       console.log(`round ${round}: every service answered /health after ${dev.readyMs} ms`);
-      if (round === rounds) {
+      if (round === 1 || round === rounds) {
+        await sleep(SETTLE_MS); // a person's first save comes seconds after the start
         for (let i = 1; i <= reloads; i++) {
           const ms = await measureReload(dev, shop.dir, i);
-          reloadTimes.push(ms);
-          console.log(`reload ${i}: the first request saw the change ${ms} ms after the save`);
+          (standby ? reloadTimes : baselineTimes).push(ms);
+          const how = standby ? '' : ' (--no-standby)';
+          console.log(`reload ${i}${how}: the first request saw the change ${ms} ms after the save`);
         }
       }
     } finally {
@@ -60,6 +67,8 @@ const result: Record<string, unknown> = {
   bench: 'dev',
   ready_ms: median(ready.slice(1)),
   reload_ms: median(reloadTimes),
+  reload_no_standby_ms: median(baselineTimes),
+  reload_ratio_to_no_standby: Math.round((median(reloadTimes) / median(baselineTimes)) * 100) / 100,
   cold_ready_ms: ready[0],
   new_ms: newMs,
   node_start_ms: nodeStartMs,

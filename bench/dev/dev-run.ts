@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const BIN = path.join(import.meta.dirname, '..', '..', 'packages', 'cli', 'src', 'bin.ts');
 const ERRORS_FILE = 'services/inventory-service/src/errors.ts';
 const MESSAGE = "'Product {id} not found'";
+/** Pause after `running` and between edits (see measureReload). */
+export const SETTLE_MS = 3000;
 
 /** A running `outrig dev --json` on the shop copy. */
 export interface DevRun {
@@ -17,7 +19,11 @@ export interface DevRun {
 }
 
 /** Starts `outrig dev --json` in `dir` on free ports; resolves once it reports `running`. */
-export async function startDev(dir: string, timeoutMs = 300_000): Promise<DevRun> {
+export async function startDev(
+  dir: string,
+  extraArgs: readonly string[] = [],
+  timeoutMs = 300_000,
+): Promise<DevRun> {
   const system = JSON.parse(await readFile(path.join(dir, 'outrig.json'), 'utf8')) as {
     services: Record<string, unknown>;
   };
@@ -36,7 +42,7 @@ export async function startDev(dir: string, timeoutMs = 300_000): Promise<DevRun
     env[`${name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(ports[name]);
   }
   const began = performance.now();
-  const child = spawn(process.execPath, [BIN, 'dev', '--json', '--start-timeout', '300'], {
+  const child = spawn(process.execPath, [BIN, 'dev', '--json', '--start-timeout', '300', ...extraArgs], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,7 +99,9 @@ export async function measureReload(
     throw new Error(`no answer with ${marker} within ${timeoutMs} ms`);
   } finally {
     await writeFile(file, original);
-    await sleep(1500); // let the restore's reload pass before the next edit
+    // Saves come seconds apart, as a person makes them: the restore's reload passes and the
+    // service's next warm standby (outrig dev keeps one per service) has loaded.
+    await sleep(SETTLE_MS);
   }
 }
 

@@ -71,6 +71,9 @@ describe('outrig dev (real processes, embedded PostgreSQL)', () => {
   it('reloads a service when one of its files changes: the next request sees the change', async () => {
     const before = await hello(ports.greeter);
     expect(before.greeting).toBe('hello');
+    // The warm standby started once the service was up takes over: its own files load fresh.
+    const standby = await dev.waitFor('standby', 'greeter', 1, 60_000);
+    expect(standby.pid).not.toBe(before.pid);
     await writeFile(
       path.join(dir, 'services/greeter/src/greeting.ts'),
       "export const greeting = 'changed';\n",
@@ -79,7 +82,8 @@ describe('outrig dev (real processes, embedded PostgreSQL)', () => {
     expect(reloaded.file).toBe(path.join('src', 'greeting.ts'));
     const after = await hello(ports.greeter);
     expect(after.greeting).toBe('changed');
-    expect(after.pid).not.toBe(before.pid);
+    expect(after.pid).toBe(standby.pid);
+    expect(reloaded.pid).toBe(standby.pid);
     // A test file is not the service's code: no reload.
     await writeFile(
       path.join(dir, 'services/greeter/src/greeting.test.ts'),
@@ -103,10 +107,27 @@ describe('outrig dev (real processes, embedded PostgreSQL)', () => {
     const pg = await postmasterPid(path.join(dir, '.outrig', 'postgres'));
     const greeter = (await hello(ports.greeter)).pid;
     const keeper = dev.events('ready', 'keeper').at(-1)!.pid!;
-    expect([alive(pg), alive(greeter), alive(keeper)]).toEqual([true, true, true]);
+    // The standbys waiting to take over (one per service) go too.
+    const standbys = [
+      (await dev.waitFor('standby', 'keeper', 1, 60_000)).pid!,
+      (await dev.waitFor('standby', 'greeter', 3, 60_000)).pid!,
+    ];
+    expect([alive(pg), alive(greeter), alive(keeper), ...standbys.map(alive)]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(await dev.stop('SIGINT')).toBe(0);
     expect(dev.lines.at(-1)?.event).toBe('stopped');
-    expect([alive(pg), alive(greeter), alive(keeper)]).toEqual([false, false, false]);
+    expect([alive(pg), alive(greeter), alive(keeper), ...standbys.map(alive)]).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   }, 60_000);
 });
 

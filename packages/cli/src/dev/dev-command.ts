@@ -11,6 +11,7 @@ export function addDevCommand(program: Command, io: CliIo): void {
     .option('--only <services>', 'run only these services (comma-separated)', list)
     .option('--json', 'one JSON object per line (started, ready, exited, restarted, reloaded, …)')
     .option('--start-timeout <seconds>', 'how long each service may take to answer /health', seconds, 60)
+    .option('--no-standby', 'no warm standby process per service (reloads take longer, less memory)')
     .addHelpText(
       'after',
       `
@@ -33,16 +34,18 @@ Examples:
   $ outrig dev --cwd examples/shop --only auth-service,inventory-service
   $ outrig dev --json | jq -c 'select(.event == "reloaded")'`,
     )
-    .action((options: { cwd: string; only?: string[]; json?: boolean; startTimeout: number }) =>
-      runDev(
-        {
-          cwd: options.cwd,
-          ...(options.only ? { only: options.only } : {}),
-          json: options.json === true,
-          startTimeoutMs: options.startTimeout * 1000,
-        },
-        io,
-      ),
+    .action(
+      (options: { cwd: string; only?: string[]; json?: boolean; startTimeout: number; standby: boolean }) =>
+        runDev(
+          {
+            cwd: options.cwd,
+            ...(options.only ? { only: options.only } : {}),
+            json: options.json === true,
+            startTimeoutMs: options.startTimeout * 1000,
+            standby: options.standby,
+          },
+          io,
+        ),
     );
 }
 

@@ -9,6 +9,7 @@ export type DevEvent =
   | { event: 'exited'; service: string; pid: number; code: number | null; signal: string | null }
   | { event: 'restarted'; service: string; pid: number; attempt: number; delayMs: number }
   | { event: 'reloaded'; service: string; pid: number; file: string; ms: number }
+  | { event: 'standby'; service: string; pid: number }
   | { event: 'log'; service: string; line: string }
   | { event: 'stopped' };
 

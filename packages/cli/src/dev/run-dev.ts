@@ -18,6 +18,11 @@ export interface DevOptions {
   json?: boolean;
   /** How long each service may take to answer /health. Default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * Keep a warm standby process per service (its dependencies loaded, its own files not yet) to
+   * reload and restart from. Default true; false saves one idle process per service.
+   */
+  standby?: boolean;
 }
 
 /** Where `outrig dev` waits for its stop signal; tests pass their own. */
@@ -79,7 +84,10 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
         behindGateway,
       });
       runners.push(
-        new ServiceRunner(service, ports.get(service.name)!, env, out, options.startTimeoutMs ?? 60_000),
+        new ServiceRunner(service, ports.get(service.name)!, env, out, {
+          startTimeoutMs: options.startTimeoutMs ?? 60_000,
+          standby: options.standby !== false,
+        }),
       );
     }
     const starting = Promise.all(runners.map((r) => r.start()));

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SystemService } from '../system/system-file.ts';
 import type { DevOutput } from './dev-output.ts';
-import { type ProcessExit, ServiceProcess } from './service-process.ts';
+import { type ProcessExit, ServiceProcess, writeStandbyLoader } from './service-process.ts';
 import { type ServiceWatch, watchService } from './watch-service.ts';
 
 /** A reload or restart waits this long for the old process's graceful shutdown, then kills it. */
@@ -54,19 +54,23 @@ export class ServiceRunner {
   private readonly out: DevOutput;
   /** How long the service may take to answer /health after it was spawned. */
   private readonly startTimeoutMs: number;
+  /** Whether to keep a warm standby (dependencies loaded) to reload and restart from. */
+  private readonly useStandby: boolean;
+  private standby: ServiceProcess | undefined;
 
   constructor(
     service: SystemService,
     port: number,
     env: Readonly<Record<string, string>>,
     out: DevOutput,
-    startTimeoutMs: number,
+    options: { startTimeoutMs: number; standby: boolean },
   ) {
     this.service = service;
     this.port = port;
     this.env = env;
     this.out = out;
-    this.startTimeoutMs = startTimeoutMs;
+    this.startTimeoutMs = options.startTimeoutMs;
+    this.useStandby = options.standby;
   }
 
   get url(): string {
@@ -104,6 +108,7 @@ export class ServiceRunner {
   async supervise(): Promise<void> {
     if (this.current) this.onExit(this.current);
     this.watch = await watchService(this.service.dir, (file) => this.changed(file));
+    void this.prepareStandby();
   }
 
   /** Stops watching and stops the process (SIGTERM, then SIGKILL after 15 s). */
@@ -111,9 +116,11 @@ export class ServiceRunner {
     this.stopping = true;
     clearTimeout(this.backoff);
     this.watch?.close();
+    const standby = this.standby;
+    this.standby = undefined;
     // Not waiting for a reload in progress: stopping its process ends its wait for /health,
     // and it starts nothing once `stopping` is set.
-    await Promise.all([this.current?.stop(STOP_GRACE_MS), ...this.retiring]);
+    await Promise.all([this.current?.stop(STOP_GRACE_MS), standby?.stop(STOP_GRACE_MS), ...this.retiring]);
   }
 
   /** Output lines of the latest process, for a failure report. */
@@ -121,16 +128,40 @@ export class ServiceRunner {
     return this.current?.lines ?? [];
   }
 
+  /** A new process of the service: the standby's when one is waiting (its dependencies are loaded). */
   private spawn(): ServiceProcess {
-    const proc = new ServiceProcess({
-      cwd: this.service.dir,
-      entry: this.service.entry,
-      env: this.env,
-      onLine: (line) => this.out.emit({ event: 'log', service: this.service.name, line }),
-    });
+    const standby = this.standby;
+    this.standby = undefined;
+    const proc = standby?.activate() ? standby : this.newProcess();
     this.current = proc;
     this.out.emit({ event: 'started', service: this.service.name, pid: proc.pid, port: this.port });
     return proc;
+  }
+
+  private newProcess(standbyLoader?: string): ServiceProcess {
+    return new ServiceProcess({
+      cwd: this.service.dir,
+      entry: this.service.entry,
+      env: this.env,
+      ...(standbyLoader === undefined ? {} : { standbyLoader }),
+      onLine: (line) => this.out.emit({ event: 'log', service: this.service.name, line }),
+    });
+  }
+
+  /**
+   * Starts the next standby, once the service is up (never while it boots, on a busy machine):
+   * a reload or restart then only loads the service's own files.
+   */
+  private async prepareStandby(): Promise<void> {
+    if (!this.useStandby || this.stopping || this.standby?.running) return;
+    const loader = await writeStandbyLoader(this.service.dir).catch(() => undefined);
+    if (loader === undefined || this.stopping || this.standby?.running) return;
+    const standby = this.newProcess(loader);
+    this.standby = standby;
+    this.out.emit({ event: 'standby', service: this.service.name, pid: standby.pid });
+    void standby.exited.then(() => {
+      if (this.standby === standby) this.standby = undefined;
+    });
   }
 
   private onExit(proc: ServiceProcess): void {
@@ -157,8 +188,10 @@ export class ServiceRunner {
       delayMs,
     });
     await proc.healthy(this.url, this.startTimeoutMs).then(
-      () =>
-        this.out.emit({ event: 'ready', service: this.service.name, pid: proc.pid, url: this.url, ms: 0 }),
+      () => {
+        this.out.emit({ event: 'ready', service: this.service.name, pid: proc.pid, url: this.url, ms: 0 });
+        void this.prepareStandby();
+      },
       () => {}, // its exit is reported (and retried) by onExit
     );
   }
@@ -200,6 +233,7 @@ export class ServiceRunner {
         file,
         ms: Date.now() - began,
       });
+      void this.prepareStandby();
     } catch {
       // Exited (a syntax error, say): reported and retried with backoff by onExit; a fix reloads it.
     }
