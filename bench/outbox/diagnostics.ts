@@ -127,6 +127,7 @@ function writeParams(c: number, i: number): unknown[] {
     [null],
     [null],
     [null],
+    'on', // $13: the outbox_notify trigger NOTIFYs at commit, as for a caller's own transaction
   ];
 }
 
