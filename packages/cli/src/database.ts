@@ -60,6 +60,20 @@ export async function openDatabase(options: DatabaseOptions, io: CliIo): Promise
   } else {
     return undefined;
   }
+  const { sql, close } = await connectDatabase(url, source, stop);
+  return { sql, target: redactUrl(url), close };
+}
+
+/**
+ * A small pool on `url` for one CLI command, checked with one query: a wrong or unreachable
+ * database fails here with `DB_UNREACHABLE` naming `source` (password masked). `stop` (the
+ * embedded server this command started) runs on failure and on close.
+ */
+export async function connectDatabase(
+  url: string,
+  source: string,
+  stop: () => Promise<void>,
+): Promise<{ sql: SqlClient; close(): Promise<void> }> {
   let sql: SqlClient;
   try {
     // createPgClient checks the scheme first (DB_URL_INVALID, password masked).
@@ -83,11 +97,11 @@ export async function openDatabase(options: DatabaseOptions, io: CliIo): Promise
     await close();
     throw err;
   }
-  return { sql, target: redactUrl(url), close };
+  return { sql, close };
 }
 
 /** `OUTRIG_PG_PORT` as a port number, undefined when unset; a bad value fails with DB_OPTIONS_INVALID. */
-function pgPort(raw: string | undefined): number | undefined {
+export function pgPort(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {

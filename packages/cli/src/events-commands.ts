@@ -4,11 +4,11 @@ import { createPgClient, ensureEmbeddedPostgres, redactUrl, serviceDatabaseName 
 import { type Broker, resolveBroker, type TailMessage } from '@outrig/messaging';
 import { type Command, InvalidArgumentError } from 'commander';
 import { asCommandError, type SystemOptions, systemOf, systemOption } from './command-helpers.ts';
+import { pgPort } from './database.ts';
 import { embeddedPostgresPort } from './dev/embedded-port.ts';
 import { CliErrors } from './errors.ts';
 import { oneLine } from './format.ts';
 import type { CliIo } from './io.ts';
-import { pgPort } from './system/service-database.ts';
 import { exists } from './system/service-modules.ts';
 
 type TailOptions = SystemOptions & { busUrl?: string; json?: boolean; count?: number };

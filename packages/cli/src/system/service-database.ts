@@ -1,13 +1,6 @@
 import path from 'node:path';
-import {
-  assertDatabaseReachable,
-  createPgClient,
-  DbErrors,
-  ensureEmbeddedPostgres,
-  redactUrl,
-  type SqlClient,
-  serviceDatabaseName,
-} from '@outrig/db';
+import { ensureEmbeddedPostgres, redactUrl, type SqlClient, serviceDatabaseName } from '@outrig/db';
+import { connectDatabase, pgPort } from '../database.ts';
 import { create, ownDatabaseUrl, serverDatabaseName } from '../dev/dev-databases.ts';
 import { embeddedPostgresPort } from '../dev/embedded-port.ts';
 import type { CliIo } from '../io.ts';
@@ -36,9 +29,6 @@ export interface ServiceDatabase {
   readonly startedHere: boolean;
   close(): Promise<void>;
 }
-
-/** How long to wait for a connection before reporting DB_UNREACHABLE. */
-const CONNECT_TIMEOUT_MS = 10_000;
 
 /** `INVENTORY_SERVICE_DATABASE_URL`: the variable naming one service's database. */
 export function serviceDatabaseVariable(service: string): string {
@@ -97,39 +87,6 @@ export async function openServiceDatabase(
     startedHere = server.owned;
     stop = () => server.stop();
   }
-  let sql: SqlClient;
-  try {
-    sql = createPgClient({
-      url,
-      max: 2,
-      applicationName: 'outrig-cli',
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
-    });
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  const close = async () => {
-    await sql.close();
-    await stop();
-  };
-  try {
-    await assertDatabaseReachable(sql, { url, source });
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  const { sql, close } = await connectDatabase(url, source, stop);
   return { sql, url, target: redactUrl(url), source, embedded, startedHere, close };
-}
-
-/** `OUTRIG_PG_PORT` as a port number, undefined when unset; a bad value fails with DB_OPTIONS_INVALID. */
-export function pgPort(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw DbErrors.DB_OPTIONS_INVALID({
-      params: { reason: `OUTRIG_PG_PORT must be a port number (0-65535), got ${JSON.stringify(raw)}` },
-    });
-  }
-  return port;
 }
