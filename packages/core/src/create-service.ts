@@ -125,6 +125,12 @@ export interface Service<C = CoreConfig> {
    * PostgreSQL one (constraint and data errors → 4xx, an unavailable database → 503).
    */
   mapErrors(mapper: ErrorMapper): Service<C>;
+  /**
+   * Sets the AsyncAPI 3.0 document served at `/asyncapi.json` (with the docs, `DOCS_ENABLED`):
+   * `connectMessaging` sets it from the events the service declares it publishes and consumes;
+   * the gateway sets the merged one. Until set, the document lists no channels.
+   */
+  describeEvents(document: () => unknown | Promise<unknown>): Service<C>;
   /** Adds a `/ready` check. */
   readiness(name: string, check: ReadinessCheck): Service<C>;
   /** Registers a resource to close at shutdown (reverse order). */
@@ -339,9 +345,22 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   });
   if (limits.check) readiness.add('redis', limits.check);
   lifecycle.onClose('rate-limit redis', () => limits.close());
+  let eventsDocument: () => unknown | Promise<unknown> = () => ({
+    asyncapi: '3.0.0',
+    info: { title: `${name} events`, version: '1' },
+    channels: {},
+    operations: {},
+  });
   // Kit routes load as a plugin after OpenAPI so that they appear in the document.
   app.register(async (scope) => {
     registerHealthRoutes(scope, readiness);
+    if (config.docsEnabled) {
+      scope.get(
+        '/asyncapi.json',
+        { config: { envelope: false, metrics: false, log: false }, schema: { hide: true } },
+        async () => eventsDocument(),
+      );
+    }
     if (options.versioning !== false) registerVersioningRoutes(scope, versions);
     if (config.metricsEnabled) {
       scope.get(
@@ -371,6 +390,10 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     },
     mapErrors(mapper) {
       errorMappers.push(mapper);
+      return service;
+    },
+    describeEvents(document) {
+      eventsDocument = document;
       return service;
     },
     readiness(checkName, check) {

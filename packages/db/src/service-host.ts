@@ -15,4 +15,6 @@ export interface ServiceHost {
   onClose(name: string, hook: () => Promise<void> | void): unknown;
   /** Adds an error mapper to the service's error handler (absent on hosts without HTTP). */
   mapErrors?(mapper: ErrorMapper): unknown;
+  /** Sets the AsyncAPI document the host serves at `/asyncapi.json` (absent on hosts without HTTP). */
+  describeEvents?(document: () => unknown): unknown;
 }

@@ -13,6 +13,7 @@ import { ServiceDocuments } from './documents/service-documents.ts';
 import { GatewayErrors } from './errors.ts';
 import { gatewayMetrics } from './metrics/gateway-metrics.ts';
 import { gatewayOpenApi } from './openapi/gateway-openapi.ts';
+import { mergeAsyncApiDocuments } from './openapi/merge-asyncapi.ts';
 import type { OpenApiDocument } from './openapi/merge-openapi.ts';
 import { registerProxyRoutes } from './proxy/register-proxy-routes.ts';
 import { type CompiledRoute, compileRoutes, type GatewayRoute } from './routes/gateway-route.ts';
@@ -150,6 +151,21 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     upstreams: [...upstreams.values()],
     matcher,
     documents: new ServiceDocuments('/openapi.json', { ttlMs: config.openapiTtlMs }),
+  });
+  // `/asyncapi.json`: every service's events in one document (services without messaging
+  // contribute none).
+  const eventDocs = new ServiceDocuments('/asyncapi.json', { ttlMs: config.openapiTtlMs });
+  service.describeEvents(async () => {
+    const all = [...upstreams.values()];
+    const fetched = await Promise.all(all.map((u) => eventDocs.get(u)));
+    const documents: { service: string; document: unknown }[] = [];
+    const unavailable: { service: string; reason: string }[] = [];
+    all.forEach((upstream, i) => {
+      const result = fetched[i]!;
+      if (result.ok) documents.push({ service: upstream.name, document: result.value });
+      else unavailable.push({ service: upstream.name, reason: result.reason });
+    });
+    return mergeAsyncApiDocuments(service.name, documents, unavailable);
   });
 
   return Object.assign(service, {

@@ -1,3 +1,4 @@
+import { createService } from '@outrig/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/index.ts';
 import { json, startGateway, startUpstream, type TestUpstream, tempRegistry } from './helpers.ts';
@@ -75,5 +76,61 @@ describe('merged OpenAPI', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(await res.text()).toContain('/openapi.json');
+  });
+});
+
+describe('merged AsyncAPI', () => {
+  const channelDoc = (service: string, action: 'send' | 'receive') => ({
+    asyncapi: '3.0.0',
+    info: { title: `${service} events`, version: '1' },
+    channels: {
+      'product.events': {
+        address: 'product.events',
+        messages: { 'product.created': { $ref: '#/components/messages/product.created' } },
+      },
+    },
+    operations: {
+      [`${action}.product.created`]: {
+        action,
+        channel: { $ref: '#/channels/product.events' },
+        messages: [{ $ref: '#/channels/product.events/messages/product.created' }],
+      },
+    },
+    components: {
+      messages: {
+        'product.created': { name: 'product.created', payload: { type: 'object' } },
+      },
+    },
+  });
+
+  it("/asyncapi.json merges the services' event documents, valid under the official parser", async () => {
+    inventory.service.describeEvents(() => channelDoc('inventory-service', 'send'));
+    notifications.service.describeEvents(() => channelDoc('notification-service', 'receive'));
+    const doc = await json(await fetch(`${url}/asyncapi.json`));
+    expect(doc.asyncapi).toBe('3.0.0');
+    expect(Object.keys(doc.channels)).toEqual(['product.events']);
+    expect(Object.keys(doc.operations)).toEqual([
+      'inventory-service.send.product.created',
+      'notification-service.receive.product.created',
+    ]);
+    expect(doc['x-outrig-unavailable']).toEqual([expect.objectContaining({ service: 'order-service' })]);
+    const { Parser } = await import('@asyncapi/parser');
+    const { diagnostics } = await new Parser().parse(JSON.stringify(doc));
+    expect(diagnostics.filter((d) => d.severity === 0).map((d) => d.message)).toEqual([]);
+  });
+
+  it('a service without declared events serves an AsyncAPI document with no channels', async () => {
+    const plain = createService({
+      name: 'plain-service',
+      env: { SERVICE_HOST: '127.0.0.1', SERVICE_PORT: '0', LOG_LEVEL: 'silent' },
+    });
+    const plainUrl = await plain.start({ signals: false });
+    try {
+      const res = await fetch(`${plainUrl}/asyncapi.json`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ asyncapi: '3.0.0', channels: {}, operations: {} });
+    } finally {
+      await plain.stop();
+    }
   });
 });

@@ -43,6 +43,13 @@ export type {
 export type { DeadLetterEvent, DeadLetterExtensions } from './consumer/dead-letter.ts';
 export { MessagingErrors } from './errors.ts';
 // --- events, outbox, relay exports (below) ---
+export {
+  type AsyncApiDocument,
+  asyncApiDocument,
+  CLOUDEVENTS_JSON,
+  type ConsumedTopic,
+  type EventCatalog,
+} from './events/asyncapi.ts';
 export { type CreateEventInput, createEvent } from './events/create-event.ts';
 export {
   defineEvent,

@@ -7,6 +7,7 @@ const KIT_ROUTES = new Set([
   '/ready',
   '/metrics',
   '/openapi.json',
+  '/asyncapi.json',
   '/docs',
   '/docs/*',
   '/api/versions',

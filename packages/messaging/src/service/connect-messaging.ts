@@ -2,6 +2,7 @@ import { ensureDatabase, type ServiceHost, type SqlClient } from '@outrig/db';
 import type { Broker } from '../broker.ts';
 import { type Consumer, createConsumer } from '../consumer/consumer.ts';
 import type { ConsumerPolicy } from '../consumer/consumer-options.ts';
+import { asyncApiDocument, type EventCatalog } from '../events/asyncapi.ts';
 import { startInboxRetention } from '../inbox/inbox-retention.ts';
 import { createOutbox, type Outbox } from '../outbox/outbox.ts';
 import type { UnitOfWork } from '../outbox/unit-of-work.ts';
@@ -32,6 +33,11 @@ export interface ConnectMessagingOptions {
   consumer?: ConsumerPolicy;
   /** The service's metrics registry, for outbox and consumer series on `/metrics`. */
   metrics?: MetricsHost;
+  /**
+   * The events this service publishes and consumes: served as an AsyncAPI 3.0 document at
+   * `/asyncapi.json` (merged by the gateway; compared by `outrig contract check`).
+   */
+  events?: EventCatalog;
 }
 
 export interface ServiceMessaging {
@@ -68,6 +74,10 @@ export async function connectMessaging(
   host.onClose('broker', () => broker.close());
   host.readiness('broker', () => broker.ping());
 
+  if (options.events) {
+    const document = asyncApiDocument(host.name, options.events);
+    host.describeEvents?.(() => document);
+  }
   const outbox = createOutbox({ source: `/services/${host.name}` });
   let relay: OutboxRelay | undefined;
   if (options.outboxEnabled !== false) {

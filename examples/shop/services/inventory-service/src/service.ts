@@ -10,6 +10,7 @@ import { connectDiscovery, discoveryOptions } from '@outrig/discovery';
 import { connectMessaging, type messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { config as serviceConfig } from './config.ts';
+import { ProductCreated, ProductStockAdjusted } from './events/product-events.ts';
 import { inventoryMigrations } from './migrations.ts';
 import { Products } from './products.ts';
 import { createPostgresProductRepository } from './repositories/postgres-product-repository.ts';
@@ -55,6 +56,10 @@ async function connectStorage(service: Service<InventoryConfig>): Promise<Produc
     home: config.outrigHome,
     migrations: await inventoryMigrations(),
   });
-  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
+  const bus = await connectMessaging(service, {
+    ...messagingOptions(config, db),
+    metrics: service.metrics,
+    events: { publishes: [ProductCreated, ProductStockAdjusted] }, // → /asyncapi.json
+  });
   return createPostgresProductRepository(drizzle({ client: db.pool }), bus.outbox);
 }

@@ -34,7 +34,11 @@ export async function createNotificationService(
     home: config.outrigHome,
     migrations: await notificationMigrations(),
   });
-  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
+  const bus = await connectMessaging(service, {
+    ...messagingOptions(config, db),
+    metrics: service.metrics,
+    events: { consumes: NOTIFIED_TOPICS.map((topic) => ({ topic, description: 'Records a notification' })) },
+  });
   const notifications = createNotificationRepository(drizzle({ client: db.pool }));
   await bus.subscribe(NOTIFIED_TOPICS, async (event, { tx }) => notifications.record(tx, event));
   service.version(1, notificationRoutesV1(notifications));
