@@ -385,7 +385,19 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     apiVersions: () => versions.list(),
     version(n, register, versionOptions) {
       versions.declare(n, versionOptions);
-      app.register(async (scope) => register(scope as ServiceApp), { prefix: `/api/v${n}` });
+      app.register(
+        async (scope) => {
+          // A deprecated version's operations say so in the OpenAPI document (clients'
+          // generators warn; `outrig contract check` allows breaking changes to them).
+          if (versionOptions?.deprecated !== undefined) {
+            scope.addHook('onRoute', (route) => {
+              route.schema = { ...route.schema, deprecated: true } as typeof route.schema;
+            });
+          }
+          await register(scope as ServiceApp);
+        },
+        { prefix: `/api/v${n}` },
+      );
       return service;
     },
     mapErrors(mapper) {
