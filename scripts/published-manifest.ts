@@ -7,7 +7,7 @@ import type { PackageJson } from './build.ts';
  */
 export const PUBLISHED_ENGINES = { node: '>=22.18' } as const;
 
-/** What `npm pack` ships besides package.json: the build, README and LICENSE. */
+/** What `npm pack` ships besides package.json: the build, README and LICENSE (plus a package's own `files`). */
 const PUBLISHED_FILES = ['dist'];
 
 /**
@@ -29,7 +29,7 @@ export function publishedManifest(source: PackageJson, versions: ReadonlyMap<str
     bin,
     main: _main,
     types: _types,
-    files: _files,
+    files,
     ...rest
   } = source;
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies'] as const) {
@@ -42,7 +42,11 @@ export function publishedManifest(source: PackageJson, versions: ReadonlyMap<str
       }
     }
   }
-  const out: PackageJson = { ...rest, engines: { ...PUBLISHED_ENGINES }, files: PUBLISHED_FILES };
+  const out: PackageJson = {
+    ...rest,
+    engines: { ...PUBLISHED_ENGINES },
+    files: [...PUBLISHED_FILES, ...extraFiles(files, source.name)],
+  };
   if (exports !== undefined) {
     out.exports = mapExports(exports, `${source.name} exports`);
     const root = rootEntry(exports);
@@ -58,6 +62,20 @@ export function publishedManifest(source: PackageJson, versions: ReadonlyMap<str
     );
   }
   return out;
+}
+
+/**
+ * Folders a package ships as they are, besides its build: its own `files` (e.g. `drizzle`, the
+ * migrations @outrig/auth reads at run time next to `dist/`). Each must be a plain relative path.
+ */
+export function extraFiles(files: unknown, name: string): string[] {
+  if (files === undefined) return [];
+  if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && /^[a-z0-9][\w.-]*$/i.test(f))) {
+    throw new Error(
+      `${name}: files must be a list of top-level folder or file names, got ${JSON.stringify(files)}`,
+    );
+  }
+  return (files as string[]).filter((f) => !PUBLISHED_FILES.includes(f));
 }
 
 /** Every file a published manifest points at, relative to the package root (`dist/…`). */

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { access, copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { compilePackages, publishablePackages, repoRoot } from './build.ts';
-import { publishedFiles, publishedManifest } from './published-manifest.ts';
+import { extraFiles, publishedFiles, publishedManifest } from './published-manifest.ts';
 
 const run = promisify(execFile);
 
@@ -23,7 +23,7 @@ export interface ReleasePackOptions {
 
 /**
  * `npm run release:pack -- <dir>`: builds every publishable package (`packages/*`) and packs it
- * into `dir` as an npm tarball — `dist/` (JavaScript and declarations), README.md, LICENSE and a
+ * into `dir` as an npm tarball — `dist/` (JavaScript and declarations), README.md, LICENSE, the package's own `files` (`drizzle/` of @outrig/auth) and a
  * package.json whose `exports`, `bin` and `types` point at `dist/` (see `publishedManifest`).
  * Works in a staging copy under the OS temp folder: the repository is left untouched, and
  * several calls may run at once.
@@ -51,6 +51,9 @@ export async function releasePack(dir: string, options: ReleasePackOptions = {})
       await writeFile(path.join(staged, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
       await copyFile(path.join(pkg.dir, 'README.md'), path.join(staged, 'README.md'));
       await copyFile(path.join(root, 'LICENSE'), path.join(staged, 'LICENSE'));
+      for (const extra of extraFiles(pkg.manifest.files, manifest.name)) {
+        await cp(path.join(pkg.dir, extra), path.join(staged, extra), { recursive: true });
+      }
       for (const file of publishedFiles(manifest)) {
         await access(path.join(staged, file)).catch(() => {
           throw new Error(

@@ -48,6 +48,17 @@ describe('publishedManifest', () => {
     ]);
   });
 
+  it("ships a package's own files (folders read at run time) besides dist, and refuses paths", () => {
+    const out = publishedManifest(
+      { name: '@outrig/auth', version: '0.1.0', exports: { '.': './src/index.ts' }, files: ['drizzle'] },
+      versions,
+    );
+    expect(out.files).toEqual(['dist', 'drizzle']);
+    expect(() =>
+      publishedManifest({ name: '@outrig/auth', version: '0.1.0', files: ['../secrets'] }, versions),
+    ).toThrow('files must be a list of top-level folder or file names');
+  });
+
   it('refuses an internal dependency that is not the exact version of the package here', () => {
     expect(() =>
       publishedManifest(

@@ -14,7 +14,7 @@ import { createLocalRegistry, type Registry } from '@outrig/discovery';
 import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
 import { type FuzzReport, fuzzApi } from '@outrig/testing/api-fuzz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthService } from '../services/auth-service/src/service.ts';
+import { createShopAuthService } from '../services/auth-service/src/service.ts';
 import { createShopGateway } from '../services/gateway/src/gateway.ts';
 import { createInventoryService } from '../services/inventory-service/src/service.ts';
 import { createNotificationService } from '../services/notification-service/src/service.ts';
@@ -29,7 +29,7 @@ const SEED = 1515;
 
 type Factory = (env: Record<string, string>) => Promise<Service>;
 const FACTORIES: Record<string, Factory> = {
-  'auth-service': (env) => createAuthService({ env, scrypt: { ln: 10, r: 8, p: 1 } }),
+  'auth-service': (env) => createShopAuthService({ env, scrypt: { ln: 10, r: 8, p: 1 } }),
   'inventory-service': (env) => createInventoryService({ env }),
   'notification-service': (env) => createNotificationService({ env }),
   gateway: (env) => createShopGateway({ env: { ...env, AUTO_REGISTER_SERVICE: 'false' } }),

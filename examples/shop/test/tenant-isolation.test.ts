@@ -22,7 +22,7 @@ import type { Gateway } from '@outrig/gateway';
 import { createTestDatabase, eventually, serverAvailable, type TestDatabase } from '@outrig/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthService } from '../services/auth-service/src/service.ts';
+import { createShopAuthService } from '../services/auth-service/src/service.ts';
 import { createShopGateway } from '../services/gateway/src/gateway.ts';
 import { createInventoryService } from '../services/inventory-service/src/service.ts';
 import { createNotificationService } from '../services/notification-service/src/service.ts';
@@ -34,7 +34,7 @@ const hasPg = await serverAvailable('postgres');
 /** Every service of the reference system, started as this test needs it. */
 type Factory = (env: Record<string, string>) => Promise<Service>;
 const FACTORIES: Record<string, Factory> = {
-  'auth-service': (env) => createAuthService({ env, scrypt: { ln: 10, r: 8, p: 1 } }),
+  'auth-service': (env) => createShopAuthService({ env, scrypt: { ln: 10, r: 8, p: 1 } }),
   'inventory-service': (env) => createInventoryService({ env }),
   'notification-service': (env) => createNotificationService({ env }),
   gateway: (env) => createShopGateway({ env: { ...env, AUTO_REGISTER_SERVICE: 'false' } }),

@@ -6,6 +6,7 @@ import { CliErrors } from '../errors.ts';
 /** Every package Outrig publishes: the CLI and the @outrig/* libraries. */
 export const OUTRIG_PACKAGES = [
   'outrig',
+  '@outrig/auth',
   '@outrig/core',
   '@outrig/db',
   '@outrig/discovery',

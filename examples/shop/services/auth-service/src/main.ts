@@ -1,4 +1,4 @@
 import { runService } from '@outrig/core';
-import { createAuthService } from './service.ts';
+import { createShopAuthService } from './service.ts';
 
-await runService(() => createAuthService());
+await runService(() => createShopAuthService());

@@ -14,6 +14,12 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  authMigrations,
+  KEY_ACTIVATION_DELAY_S,
+  KEY_RETENTION_MARGIN_S,
+  rotateSigningKeys,
+} from '@outrig/auth';
+import {
   createPgClient,
   type EmbeddedPostgresServer,
   ensureDatabase,
@@ -21,12 +27,6 @@ import {
   migrate,
   serviceDatabaseName,
 } from '@outrig/db';
-import {
-  KEY_ACTIVATION_DELAY_S,
-  KEY_RETENTION_MARGIN_S,
-  rotateSigningKeys,
-} from './keys/rotate-signing-keys.ts';
-import { authMigrations } from './migrations.ts';
 
 const shopRoot = fileURLToPath(new URL('../../../', import.meta.url));
 

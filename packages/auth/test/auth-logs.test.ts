@@ -10,8 +10,8 @@ beforeAll(async () => {
   if (hasPg) {
     h = await startAuthService('auth_logs', {
       LOG_LEVEL: 'trace',
-      SHOP_ADMIN_EMAIL: ADMIN.email,
-      SHOP_ADMIN_PASSWORD: ADMIN.password,
+      AUTH_ADMIN_EMAIL: ADMIN.email,
+      AUTH_ADMIN_PASSWORD: ADMIN.password,
     });
   }
 });

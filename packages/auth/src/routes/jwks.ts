@@ -1,12 +1,12 @@
 import type { ServiceApp } from '@outrig/core';
-import type { SigningKeyStore } from '../keys/signing-key-store.ts';
+import type { SigningKeys } from '../keys/signing-key-store.ts';
 import { Jwks } from '../schemas/auth.ts';
 
 /**
  * `GET /.well-known/jwks.json`: the public keys verifiers need, current key first, not in the
  * envelope, cacheable for 5 minutes (verifiers refetch sooner when they meet an unknown `kid`).
  */
-export function registerJwksRoute(app: ServiceApp, keys: SigningKeyStore): void {
+export function registerJwksRoute(app: ServiceApp, keys: SigningKeys): void {
   // As a plugin, so that it loads after the OpenAPI plugin and appears in /openapi.json.
   app.register(async (instance) => {
     (instance as ServiceApp).get(

@@ -6,7 +6,7 @@ import { rotateSigningKeys } from '../src/keys/rotate-signing-keys.ts';
 import { type AuthHarness, CLIENT, post, startAuthService } from './harness.ts';
 
 // The other side of the token contract: a service built with the kit verifies auth-service's
-// tokens through its real JWKS URL, as every shop service and the gateway do.
+// tokens through its real JWKS URL, as every service and the gateway do.
 const hasPg = await serverAvailable('postgres');
 let h: AuthHarness;
 let api: Service;
@@ -18,8 +18,8 @@ beforeAll(async () => {
     SERVICE_PORT: '0',
     // The verifier's keep-alive connection to the JWKS would hold the default 10 s drain.
     SHUTDOWN_TIMEOUT_MS: '500',
-    SHOP_ADMIN_EMAIL: ADMIN.email,
-    SHOP_ADMIN_PASSWORD: ADMIN.password,
+    AUTH_ADMIN_EMAIL: ADMIN.email,
+    AUTH_ADMIN_PASSWORD: ADMIN.password,
   });
   const authUrl = await h.service.start({ signals: false });
   api = createService({
@@ -28,7 +28,7 @@ beforeAll(async () => {
       LOG_LEVEL: 'silent',
       JWT_JWKS_URL: `${authUrl}/.well-known/jwks.json`,
       JWT_ISSUER: 'http://127.0.0.1:8001',
-      JWT_AUDIENCE: 'outrig-shop',
+      JWT_AUDIENCE: 'outrig',
     },
     // A verifier that refetches on an unknown kid only once a minute: rotation must not rely on
     // that refetch. A short background refresh stands in for the default 300 s.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { SIGNING_ALG } from '../keys/signing-key.ts';
-import type { SigningKeyStore } from '../keys/signing-key-store.ts';
+import type { SigningKeys } from '../keys/signing-key-store.ts';
 
 /** What an access token says about its subject (contract: docs/guides/authentication-and-authorization.md). */
 export interface AccessTokenSubject {
@@ -32,10 +32,10 @@ export interface AccessTokenIssuerOptions {
  * iat, nbf (= iat), exp, jti, roles, scope, tenant, email.
  */
 export class AccessTokenIssuer {
-  readonly #keys: SigningKeyStore;
+  readonly #keys: SigningKeys;
   readonly #options: AccessTokenIssuerOptions;
 
-  constructor(keys: SigningKeyStore, options: AccessTokenIssuerOptions) {
+  constructor(keys: SigningKeys, options: AccessTokenIssuerOptions) {
     this.#keys = keys;
     this.#options = options;
   }

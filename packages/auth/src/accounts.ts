@@ -79,14 +79,19 @@ export class Accounts {
   /**
    * Creates an admin in tenant `default` unless the email exists (idempotent: an existing
    * account is left as it is, password included). Returns whether it was created.
+   * `passwordVariable` names where the password came from in a policy error (never the password).
    */
-  async seedAdmin(emailInput: string, password: string): Promise<boolean> {
+  async seedAdmin(
+    emailInput: string,
+    password: string,
+    passwordVariable = 'The admin password',
+  ): Promise<boolean> {
     const email = normalizeEmail(emailInput);
     try {
       assertPasswordPolicy(password, email);
     } catch (err) {
       throw AuthErrors.PASSWORD_POLICY({
-        message: 'SHOP_ADMIN_PASSWORD does not meet the password policy',
+        message: `${passwordVariable} does not meet the password policy`,
         details: (err as { details?: Record<string, unknown> }).details,
       });
     }

@@ -10,8 +10,8 @@ let h: AuthHarness;
 beforeAll(async () => {
   if (hasPg) {
     h = await startAuthService('auth_tokens', {
-      SHOP_ADMIN_EMAIL: ADMIN.email,
-      SHOP_ADMIN_PASSWORD: ADMIN.password,
+      AUTH_ADMIN_EMAIL: ADMIN.email,
+      AUTH_ADMIN_PASSWORD: ADMIN.password,
       JWT_ISSUER: 'http://auth.test',
       JWT_AUDIENCE: 'shop-test',
     });
@@ -67,7 +67,7 @@ describe.skipIf(!hasPg)('auth-service: tokens, JWKS, rotation, service tokens', 
     ).rejects.toThrow();
   });
 
-  it('seeds the admin from SHOP_ADMIN_EMAIL/PASSWORD in tenant default, once', async () => {
+  it('seeds the admin from AUTH_ADMIN_EMAIL/AUTH_ADMIN_PASSWORD in tenant default, once', async () => {
     const token = await loginAs(ADMIN.email, ADMIN.password);
     const { payload } = await jwtVerify(token, createLocalJWKSet((await jwks()).body), verifyOptions);
     expect(payload).toMatchObject({ roles: ['admin'], tenant: 'default', email: ADMIN.email });

@@ -18,11 +18,24 @@ export interface SigningKeyStoreOptions {
 }
 
 /**
+ * Where the service gets its keys: the one to sign with now, and the published set. Both may be
+ * called concurrently; `jwks()` must list a key before `current()` returns it.
+ */
+export interface SigningKeys {
+  /** The key to sign with now. `SIGNING_KEY_UNAVAILABLE` when there is none. */
+  current(): Promise<CurrentSigningKey>;
+  /** The published key set (the JWKS), current key first. */
+  jwks(): Promise<{ keys: PublicSigningJwk[] }>;
+  /** A jose key resolver over {@link jwks}: the service verifies its own tokens with it. */
+  readonly verificationKey: JWTVerifyGetKey;
+}
+
+/**
  * Reads signing keys from the service database. The current key is cached for `cacheMs` (so a
  * key made by `npm run auth:rotate-keys` is picked up without restart); the JWKS is read fresh,
  * so a new key is published no later than any instance signs with it.
  */
-export class SigningKeyStore {
+export class SigningKeyStore implements SigningKeys {
   readonly #sql: SqlClient;
   readonly #options: SigningKeyStoreOptions;
   #current: { key: CurrentSigningKey; at: number } | undefined;
