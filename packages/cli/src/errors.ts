@@ -68,7 +68,7 @@ export const CliErrors = defineErrors({
     status: 400,
     message: '{answer} is needed and there is no terminal to ask on: pass {flag} (or --yes for the defaults)',
   },
-  CLI_OPTION_UNAVAILABLE: { status: 400, message: '{option} is not available in this version: {reason}' },
+  CLI_ANSWERS_CONFLICT: { status: 400, message: 'The answers of outrig new conflict: {reason}' },
   CLI_CANCELLED: { status: 400, message: '{command} was cancelled: nothing was written' },
   CLI_DIR_NOT_EMPTY: {
     status: 400,

@@ -57,9 +57,15 @@ describe('outrig new: answers from flags, a terminal, or an error naming the fla
     const some = await outrig(['new', 'sys', '--service', 'orders-service', '--transport', 'nats'], work);
     expect(some.code).toBe(1);
     expect(some.stderr).toContain('--registry local|etcd|consul|dns');
-    const auth = await outrig(['new', 'sys', '--yes', '--auth'], work);
-    expect(auth.code).toBe(1);
-    expect(auth.stderr).toContain('CLI_OPTION_UNAVAILABLE');
+    const noAuth = await outrig(
+      ['new', 'sys', '--service', 'a-service', '--transport', 'nats', '--registry', 'local'],
+      work,
+    );
+    expect(noAuth.code).toBe(1);
+    expect(noAuth.stderr).toContain('pass --auth or --no-auth');
+    const clash = await outrig(['new', 'sys', '--yes', '--auth', '--service', 'auth-service'], work);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain('CLI_ANSWERS_CONFLICT');
     expect(await readdir(work)).toEqual([]);
   });
 
@@ -79,6 +85,21 @@ describe('outrig new: answers from flags, a terminal, or an error naming the fla
     expect(result.files.map((f: { path: string }) => f.path)).toEqual(
       expect.arrayContaining(['outrig.json', 'services/orders-service/src/routes/v1/orders.ts', '.ci/run']),
     );
+    const auth = await outrig(['new', 'guarded', '--yes', '--auth', '--dry-run', '--json'], work);
+    expect(auth.code, auth.stderr).toBe(0);
+    const planned = JSON.parse(auth.stdout);
+    expect(planned.answers).toMatchObject({ auth: true });
+    const paths = planned.files.map((f: { path: string }) => f.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'services/auth-service/src/service.ts',
+        'services/auth-service/src/config.ts',
+        'services/auth-service/src/migrations.ts',
+        'services/auth-service/test/auth-api.test.ts',
+        'services/auth-service/test/through-gateway.test.ts',
+        'services/notes-service/test/support.ts',
+      ]),
+    );
     expect(await readdir(work)).toEqual(['taken']);
   });
 
@@ -87,6 +108,7 @@ describe('outrig new: answers from flags, a terminal, or an error naming the fla
       ['Name of the first service', 'shop-service\r'],
       ['Event transport', '\x1b[B\r'], // down: nats
       ['Service registry', '\x1b[B\x1b[B\r'], // consul
+      ['Add an auth service', '\x1b[D\r'], // left: Yes
     ]);
     expect(code, screen).toBe(0);
     expect(screen).toContain('create  services/shop-service/src/routes/v1/shops.ts');
@@ -95,8 +117,10 @@ describe('outrig new: answers from flags, a terminal, or an error naming the fla
       service: 'shop-service',
       transport: 'nats',
       registry: 'consul',
-      auth: false,
+      auth: true,
     });
+    expect(system.services['auth-service']).toMatchObject({ auth: true });
+    expect(screen).toContain('create  services/auth-service/src/service.ts');
     expect(system.transport).toBe('nats');
     const pkg = JSON.parse(await readFile(join(work, 'asked', 'services/shop-service/package.json'), 'utf8'));
     expect(pkg.dependencies).toHaveProperty('@outrig/messaging-nats');

@@ -37,6 +37,12 @@ export { deleteRedisKeys } from './redis-keys.ts';
 export { RedisServer, redisServerInstalled } from './redis-server.ts';
 export { serverAvailable, type TestServer, testServers } from './servers.ts';
 export {
+  createTestIssuer,
+  type TestIssuer,
+  type TestIssuerOptions,
+  type TestTokenClaims,
+} from './test-issuer.ts';
+export {
   createInMemoryTracing,
   type InMemoryTracing,
   type InMemoryTracingOptions,

@@ -104,7 +104,12 @@ Examples:
       const plan = new FilePlan(system.root);
       await planResource(
         plan,
-        { service, serviceDir: target.relativeDir, ...(gateway ? { gatewayDir: gateway.relativeDir } : {}) },
+        {
+          service,
+          serviceDir: target.relativeDir,
+          auth: system.services.some((s) => s.auth),
+          ...(gateway ? { gatewayDir: gateway.relativeDir } : {}),
+        },
         names,
       );
       if (!options.dryRun) {

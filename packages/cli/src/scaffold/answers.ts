@@ -9,7 +9,7 @@ export interface NewAnswers {
   service: string;
   transport: 'postgres' | 'nats';
   registry: 'local' | 'etcd' | 'consul' | 'dns';
-  /** Whether the system gets an auth service (always false for now: `--auth` is refused). */
+  /** Whether the system gets an auth service (and every other service requires its tokens). */
   auth: boolean;
 }
 
@@ -18,7 +18,7 @@ export type GivenAnswers = { [K in keyof NewAnswers]?: NewAnswers[K] | undefined
 
 /** Every question: its flag, its default (taken with --yes), and how to ask it on a terminal. */
 const QUESTIONS: {
-  [K in Exclude<keyof NewAnswers, 'auth'>]: {
+  [K in keyof NewAnswers]: {
     flag: string;
     label: string;
     default: NewAnswers[K];
@@ -66,6 +66,16 @@ const QUESTIONS: {
         ],
       }),
   },
+  auth: {
+    flag: '--auth or --no-auth',
+    label: 'whether to add an auth service',
+    default: false,
+    ask: () =>
+      prompts.confirm({
+        message: 'Add an auth service (accounts, login, JWTs; every other route then needs a token)?',
+        initialValue: false,
+      }),
+  },
 };
 
 /**
@@ -79,17 +89,7 @@ export async function resolveAnswers(
 ): Promise<NewAnswers> {
   const interactive = options.io.terminal === true && !options.io.env.CI;
   let asked = false;
-  if (given.auth === true) {
-    // Not asked either: a prompt offers only what the generator can do.
-    throw CliErrors.CLI_OPTION_UNAVAILABLE({
-      params: {
-        option: '--auth',
-        reason:
-          'the auth service template is not written yet; examples/shop/services/auth-service is the one to copy',
-      },
-    });
-  }
-  const answers: Record<string, unknown> = { auth: false };
+  const answers: Record<string, unknown> = {};
   for (const key of Object.keys(QUESTIONS) as (keyof typeof QUESTIONS)[]) {
     const question = QUESTIONS[key];
     let value: unknown = given[key];
@@ -108,5 +108,12 @@ export async function resolveAnswers(
     answers[key] = value;
   }
   checkName('service', answers.service as string);
+  if (answers.auth === true && answers.service === 'auth-service') {
+    throw CliErrors.CLI_ANSWERS_CONFLICT({
+      params: {
+        reason: '--auth adds a service named auth-service: give the first service another --service name',
+      },
+    });
+  }
   return answers as unknown as NewAnswers;
 }

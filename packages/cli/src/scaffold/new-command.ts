@@ -41,7 +41,7 @@ export function addNewCommand(program: Command, io: CliIo): void {
         'dns',
       ]),
     )
-    .option('--auth', 'add an auth service (not available yet: refused with CLI_OPTION_UNAVAILABLE)')
+    .option('--auth', 'add an auth service (@outrig/auth): every other route then needs its token')
     .option('--no-auth', 'no auth service (the default)')
     .option('-y, --yes', 'take the default for every answer not given as a flag')
     .option('--dry-run', 'print the files it would write, write nothing')
@@ -63,6 +63,7 @@ with an error naming the missing flag, or takes the defaults with --yes.
 Examples:
   $ npx outrig new shop
   $ npx outrig new shop --yes --service orders-service --transport nats
+  $ npx outrig new shop --yes --auth
   $ npx outrig new shop --yes --dry-run --json`,
     )
     .action(async (dir: string, options: NewOptions) => {

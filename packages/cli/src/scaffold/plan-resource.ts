@@ -23,6 +23,8 @@ export interface ResourceTarget {
   readonly serviceDir: string;
   /** `services/gateway`, when the system has a gateway. */
   readonly gatewayDir?: string;
+  /** The system has an auth service: the gateway requires a token on the resource's routes. */
+  readonly auth?: boolean;
 }
 
 /**
@@ -44,10 +46,7 @@ export async function planResource(
   await plan.create(`${dir}/src/repositories/${n.kebab}-repository.ts`, repositoryFile(ctx));
   await plan.create(`${dir}/src/repositories/postgres-${n.kebab}-repository.ts`, postgresRepositoryFile(ctx));
   await plan.create(`${dir}/src/routes/v1/${n.plural}.ts`, routesFile(ctx));
-  await plan.create(
-    `${dir}/test/${n.plural}-api.test.ts`,
-    apiTestFile(ctx, { factory: symbols.factory, kebab: target.service }),
-  );
+  await plan.create(`${dir}/test/${n.plural}-api.test.ts`, apiTestFile(ctx));
   await planMigration(plan, dir, ctx);
 
   const edit = async (file: string, change: (content: string) => string) => {
@@ -106,7 +105,7 @@ export async function planResource(
       insertAtMarker(
         await plan.require(file),
         'outrig:routes',
-        `{ path: '/api/*/${n.plural}', service: '${target.service}' },`,
+        `{ path: '/api/*/${n.plural}', service: '${target.service}'${target.auth ? ", auth: 'required'" : ''} },`,
         { file: `${plan.root}/${file}`, what: 'routes' },
       ),
     );

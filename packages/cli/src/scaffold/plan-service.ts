@@ -48,20 +48,27 @@ export function nextFreePort(system: SystemFile): number {
 export async function planService(plan: FilePlan, system: SystemFile, service: NewService): Promise<void> {
   const dir = `services/${service.name}`;
   const port = nextFreePort(system);
+  const auth = hasAuth(system);
   const files = serviceFiles({
     name: service.name,
     packageName: `@${service.scope}/${service.name}`,
     port,
     dependencies: serviceDependencies(system.transport),
+    auth,
   });
   for (const [file, content] of Object.entries(files)) await plan.create(`${dir}/${file}`, content);
   system.services[service.name] = { dir, port };
   const gateway = Object.values(system.services).find((s) => s.kind === 'gateway');
   await planResource(
     plan,
-    { service: service.name, serviceDir: dir, ...(gateway ? { gatewayDir: gateway.dir } : {}) },
+    { service: service.name, serviceDir: dir, auth, ...(gateway ? { gatewayDir: gateway.dir } : {}) },
     service.resource,
   );
+}
+
+/** Whether a service of `system` issues tokens (`"auth": true`): the others then require them. */
+export function hasAuth(system: SystemFile): boolean {
+  return Object.values(system.services).some((s) => s.auth === true);
 }
 
 /** outrig.json with the gateways last (the order `outrig dev` starts them in). */

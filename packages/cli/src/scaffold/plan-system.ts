@@ -5,16 +5,19 @@ import type { NewAnswers } from './answers.ts';
 import { FilePlan } from './file-plan.ts';
 import { defaultResourceOf, resourceNames } from './names.ts';
 import type { OutrigSource } from './outrig-packages.ts';
-import { planService, systemFileText } from './plan-service.ts';
+import { FIRST_SERVICE_PORT, planService, systemFileText } from './plan-service.ts';
+import { authFlowTestFile, authServiceFiles, devAdmin } from './templates/auth-files.ts';
 import { gatewayFiles } from './templates/gateway-files.ts';
+import { serviceSymbols } from './templates/service-files.ts';
 import { systemFiles } from './templates/system-files.ts';
 
 /** The gateway's port in a new system. */
 export const GATEWAY_PORT = 10_000;
 
 /**
- * Plans every file of a new system `name` in `root`: the root files, outrig.json, the gateway and
- * the first service with its first resource.
+ * Plans every file of a new system `name` in `root`: the root files, outrig.json, the gateway,
+ * with `answers.auth` the auth service (the token issuer; every other service then requires
+ * its tokens), and the first service with its first resource.
  */
 export async function planSystem(
   root: string,
@@ -31,6 +34,7 @@ export async function planSystem(
       firstService: answers.service,
       firstPlural: resource.plural,
       gatewayPort: GATEWAY_PORT,
+      auth: answers.auth,
     }),
   )) {
     await plan.create(file, content);
@@ -45,6 +49,7 @@ export async function planSystem(
   const gateway = gatewayFiles({
     packageName: `@${name}/gateway`,
     port: GATEWAY_PORT,
+    auth: answers.auth,
     dependencies: {
       '@outrig/core': pkg.version,
       '@outrig/discovery': pkg.version,
@@ -53,9 +58,43 @@ export async function planSystem(
   });
   for (const [file, content] of Object.entries(gateway))
     await plan.create(`services/gateway/${file}`, content);
+  if (answers.auth) await planAuthService(plan, system, name);
   await planService(plan, system, { name: answers.service, scope: name, resource });
+  if (answers.auth) {
+    await plan.create(
+      'services/auth-service/test/through-gateway.test.ts',
+      authFlowTestFile({
+        system: name,
+        service: {
+          name: answers.service,
+          factory: serviceSymbols(answers.service).factory,
+          plural: resource.plural,
+        },
+      }),
+    );
+  }
   await plan.create('outrig.json', systemFileText(system));
   return plan;
+}
+
+/** The name of the auth service `outrig new --auth` adds. */
+export const AUTH_SERVICE = 'auth-service';
+
+/** services/auth-service (@outrig/auth, a few lines) and its outrig.json entry: the token issuer. */
+async function planAuthService(plan: FilePlan, system: SystemFile, name: string): Promise<void> {
+  const dir = `services/${AUTH_SERVICE}`;
+  const port = FIRST_SERVICE_PORT;
+  const files = authServiceFiles({
+    system: name,
+    packageName: `@${name}/${AUTH_SERVICE}`,
+    port,
+    dependencies: {
+      '@outrig/auth': pkg.version,
+      '@outrig/core': pkg.version,
+    },
+  });
+  for (const [file, content] of Object.entries(files)) await plan.create(`${dir}/${file}`, content);
+  system.services[AUTH_SERVICE] = { dir, port, auth: true, embeddedEnv: devAdmin(name) };
 }
 
 /** The system's name from its folder: `~/work/shop` → `shop`. */

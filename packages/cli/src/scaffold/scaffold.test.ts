@@ -49,7 +49,9 @@ describe('scaffold helpers', () => {
     try {
       await writeFile(join(dir, 'outrig-0.1.0.tgz'), '');
       await writeFile(join(dir, 'outrig-messaging-postgres-0.1.0.tgz'), '');
-      await expect(tarballSource(dir)).rejects.toThrow(/no tarball for @outrig\/auth, @outrig\/core, @outrig\/db/);
+      await expect(tarballSource(dir)).rejects.toThrow(
+        /no tarball for @outrig\/auth, @outrig\/core, @outrig\/db/,
+      );
       for (const name of OUTRIG_PACKAGES.filter((n) => n.startsWith('@outrig/'))) {
         await writeFile(join(dir, `outrig-${name.slice('@outrig/'.length)}-0.1.0.tgz`), '');
       }

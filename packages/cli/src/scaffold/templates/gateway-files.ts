@@ -5,6 +5,8 @@ export interface GatewayContext {
   readonly packageName: string;
   readonly port: number;
   readonly dependencies: Readonly<Record<string, string>>;
+  /** The system has an auth service: its routes, and tokens verified at the edge. */
+  readonly auth: boolean;
 }
 
 /** The gateway: every service behind one address, found in the service registry. */
@@ -26,7 +28,16 @@ export function gatewayFiles(ctx: GatewayContext): Record<string, string> {
 
 Port ${ctx.port}. Routes \`/api/*/<resource>\` to the service that owns the resource (\`src/routes.ts\`;
 \`outrig add resource\` adds a line), finds instances in the service registry (\`REGISTRY_URL\`), and
-serves the merged OpenAPI of every service at \`/openapi.json\` and \`/docs\`.
+serves the merged OpenAPI of every service at \`/openapi.json\` and \`/docs\`.${
+      ctx.auth
+        ? `
+
+Tokens are verified at the edge with auth-service's keys (\`JWT_JWKS_URL\`, \`JWT_ISSUER\`,
+\`JWT_AUDIENCE\`: \`outrig dev\` sets them): \`auth: 'required'\` routes answer 401 without a valid
+token before anything is forwarded, \`'optional'\` ones refuse only an invalid token. The services
+check the token again.`
+        : ''
+    }
 `,
     'src/main.ts': `import { runService } from '@outrig/core';
 import { createSystemGateway } from './gateway${TS}';
@@ -46,7 +57,14 @@ export function createSystemGateway(
     'src/routes.ts': `import type { GatewayRoute } from '@outrig/gateway';
 
 /** Which service serves which \`/api/*\\/<resource>\` prefix (\`outrig add resource\` adds a line). */
-export const routes: GatewayRoute[] = [
+export const routes: GatewayRoute[] = [${
+      ctx.auth
+        ? `
+  // register, login and refresh are anonymous; /auth/me carries a token.
+  { path: '/api/*/auth', service: 'auth-service', auth: 'optional' },
+  { path: '/.well-known/jwks.json', service: 'auth-service' },`
+        : ''
+    }
   // outrig:routes
 ];
 `,

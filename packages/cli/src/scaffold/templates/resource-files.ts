@@ -299,53 +299,51 @@ export function ${n.camel}RoutesV1(api: ServiceApp, ${n.camelPlural}: ${n.pascal
 }
 
 /** test/<plural>-api.test.ts: the HTTP contract through inject(), on in-memory storage. */
-export function apiTestFile(
-  { names: n }: ResourceContext,
-  service: { factory: string; kebab: string },
-): string {
+export function apiTestFile({ names: n }: ResourceContext): string {
   return `import { afterAll, describe, expect, it } from 'vitest';
-import { ${service.factory} } from '../src/service${TS}';
-import { createMemoryStorage } from '../src/storage${TS}';
+import { callerHeaders, createTestService } from './support${TS}';
 
-const service = await ${service.factory}({ env: { LOG_LEVEL: 'silent' }, storage: createMemoryStorage() });
+const service = await createTestService();
+const headers = await callerHeaders();
 afterAll(() => service.app.close());
 
 const url = '/api/v1/${n.plural}';
 
 describe('${n.wordsPlural} API v1', () => {
   it('creates, reads, lists, replaces and deletes a ${n.words}', async () => {
-    const created = await service.app.inject({ method: 'POST', url, payload: { name: 'First' } });
+    const created = await service.app.inject({ method: 'POST', url, headers, payload: { name: 'First' } });
     expect(created.statusCode).toBe(201);
     const item = created.json().data;
     expect(item).toMatchObject({ id: expect.any(String), name: 'First' });
     expect(created.headers.location).toBe(\`\${url}/\${item.id}\`);
     expect(created.json().metadata.version).toBe('v1');
 
-    const read = await service.app.inject({ url: \`\${url}/\${item.id}\` });
+    const read = await service.app.inject({ url: \`\${url}/\${item.id}\`, headers });
     expect(read.json().data).toEqual(item);
-    const list = await service.app.inject({ url });
+    const list = await service.app.inject({ url, headers });
     expect(list.json().data).toEqual([item]);
 
     const replaced = await service.app.inject({
       method: 'PUT',
       url: \`\${url}/\${item.id}\`,
+      headers,
       payload: { name: 'Second' },
     });
     expect(replaced.statusCode).toBe(200);
     expect(replaced.json().data).toMatchObject({ id: item.id, name: 'Second' });
 
-    const deleted = await service.app.inject({ method: 'DELETE', url: \`\${url}/\${item.id}\` });
+    const deleted = await service.app.inject({ method: 'DELETE', url: \`\${url}/\${item.id}\`, headers });
     expect(deleted.statusCode).toBe(204);
-    const gone = await service.app.inject({ url: \`\${url}/\${item.id}\` });
+    const gone = await service.app.inject({ url: \`\${url}/\${item.id}\`, headers });
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('${n.constant}_NOT_FOUND');
   });
 
   it('400 names the field of a bad body; 400 for an id that is not a UUID', async () => {
-    const empty = await service.app.inject({ method: 'POST', url, payload: { name: '' } });
+    const empty = await service.app.inject({ method: 'POST', url, headers, payload: { name: '' } });
     expect(empty.statusCode).toBe(400);
     expect(empty.json().error.details.fields[0].path).toBe('body/name');
-    const badId = await service.app.inject({ url: \`\${url}/not-a-uuid\` });
+    const badId = await service.app.inject({ url: \`\${url}/not-a-uuid\`, headers });
     expect(badId.statusCode).toBe(400);
   });
 });

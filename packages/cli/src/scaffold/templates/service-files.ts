@@ -10,6 +10,8 @@ export interface ServiceContext {
   readonly port: number;
   /** Dependency specs by package name (Outrig's, drizzle-orm, the transport adapter). */
   readonly dependencies: Readonly<Record<string, string>>;
+  /** The system has an auth service: every route of this one needs its bearer token. */
+  readonly auth: boolean;
 }
 
 /** The spellings of a service name the templates use. */
@@ -21,6 +23,13 @@ export function serviceSymbols(name: string): { factory: string; errors: string;
 /** Every file of a new service without resources (`outrig add resource` adds them). */
 export function serviceFiles(ctx: ServiceContext): Record<string, string> {
   const s = serviceSymbols(ctx.name);
+  const authNote = ctx.auth
+    ? `\nEvery route of its API needs a bearer token from auth-service (\`auth: { default: 'required' }\`
+in \`src/service.ts\`; \`JWT_JWKS_URL\`, \`JWT_ISSUER\`, \`JWT_AUDIENCE\` are set by \`outrig dev\`), and the
+gateway checks it before forwarding. To open a route, declare \`config: { auth: 'optional' }\` on it
+and loosen its prefix in \`services/gateway/src/routes.ts\`; \`roles\` and \`scopes\` narrow it.
+`
+    : '';
   return {
     'package.json': `${JSON.stringify(
       {
@@ -49,7 +58,7 @@ API v1 under \`/api/v1/…\`; \`/docs\` shows it, \`/health\` and \`/metrics\` a
 | \`test/\` | tests (\`npm test\` at the system's root) |
 
 Migrations run when the service starts.
-`,
+${authNote}`,
     'drizzle.config.ts': `import { defineConfig } from 'drizzle-kit';
 
 // \`npx drizzle-kit generate\` (in this folder) writes a migration into drizzle/ after a change to
@@ -81,7 +90,7 @@ import { serviceMigrations } from './migrations${TS}';
 import { routesV1 } from './routes/v1${TS}';
 import { createPostgresStorage, type Storage } from './storage${TS}';
 
-export interface ${s.options} extends Pick<CreateServiceOptions, 'env' | 'logStream'> {
+export interface ${s.options} extends Pick<CreateServiceOptions, ${ctx.auth ? "'env' | 'logStream' | 'auth'" : "'env' | 'logStream'"}> {
   /** Use this storage instead of the database (tests of the HTTP contract). */
   storage?: Storage;
 }
@@ -96,7 +105,13 @@ export async function ${s.factory}(options: ${s.options} = {}): Promise<Service>
     port: ${ctx.port},
     config: { ...databaseConfig, ...messagingConfig, ...discoveryConfig },
     env: options.env,
-    logStream: options.logStream,
+    logStream: options.logStream,${
+      ctx.auth
+        ? `
+    // Every route needs a token from auth-service, verified with its JWKS (JWT_JWKS_URL).
+    auth: { default: 'required', ...options.auth },`
+        : ''
+    }
   });
   const storage = options.storage ?? (await connectStorage(service));
   service.version(1, routesV1(storage));
@@ -128,6 +143,9 @@ export async function serviceMigrations(): Promise<MigrationSet[]> {
   const own = await loadDrizzleMigrations(folder, '${ctx.name}');
   return [outboxMigrations, inboxMigrations, own];
 }
+
+/** What \`outrig db migrate|status|reset ${ctx.name}\` applies. */
+export const migrations = serviceMigrations;
 `,
     'src/errors.ts': `import { defineErrors } from '@outrig/core';
 
@@ -168,11 +186,11 @@ export function routesV1(storage: Storage) {
   };
 }
 `,
+    'test/support.ts': supportFile(ctx, s.factory),
     'test/health.test.ts': `import { afterAll, describe, expect, it } from 'vitest';
-import { ${s.factory} } from '../src/service${TS}';
-import { createMemoryStorage } from '../src/storage${TS}';
+import { createTestService } from './support${TS}';
 
-const service = await ${s.factory}({ env: { LOG_LEVEL: 'silent' }, storage: createMemoryStorage() });
+const service = await createTestService();
 afterAll(() => service.app.close());
 
 describe('${ctx.name}', () => {
@@ -185,4 +203,47 @@ describe('${ctx.name}', () => {
 });
 `,
   };
+}
+
+/** test/support.ts: the service as its tests build it, and the headers of a caller. */
+function supportFile(ctx: ServiceContext, factory: string): string {
+  if (!ctx.auth) {
+    return `import type { Service } from '@outrig/core';
+import { ${factory} } from '../src/service${TS}';
+import { createMemoryStorage } from '../src/storage${TS}';
+
+/** The service on in-memory storage, for tests of its HTTP contract. */
+export function createTestService(): Promise<Service> {
+  return ${factory}({ env: { LOG_LEVEL: 'silent' }, storage: createMemoryStorage() });
+}
+
+/** Headers of a caller of the API (its routes need nothing). */
+export async function callerHeaders(): Promise<Record<string, string>> {
+  return {};
+}
+`;
+  }
+  return `import type { Service } from '@outrig/core';
+import { createTestIssuer } from '@outrig/testing';
+import { ${factory} } from '../src/service${TS}';
+import { createMemoryStorage } from '../src/storage${TS}';
+
+// Tokens signed here, as auth-service signs them: the service verifies them with this issuer's
+// keys instead of auth-service's JWKS.
+const issuer = await createTestIssuer();
+
+/** The service on in-memory storage, trusting the test issuer, for tests of its HTTP contract. */
+export function createTestService(): Promise<Service> {
+  return ${factory}({
+    env: { LOG_LEVEL: 'silent', ...issuer.env },
+    auth: { keys: issuer.keys },
+    storage: createMemoryStorage(),
+  });
+}
+
+/** Headers of a caller of the API: a user's bearer token. */
+export async function callerHeaders(): Promise<Record<string, string>> {
+  return { authorization: \`Bearer \${await issuer.token()}\` };
+}
+`;
 }

