@@ -214,6 +214,45 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
     }
   }, 600_000);
 
+  it('outrig new --auth: an auth service, the gateway and every service require its tokens; its tests (register, login, a protected route through the gateway) pass', async () => {
+    const made = await outrig(
+      ['new', 'guarded', '--yes', '--auth', '--packages', join(work, 'tarballs')],
+      work,
+    );
+    passed(made);
+    const guarded = join(work, 'guarded');
+    expect(made.stdout).toContain('create  services/auth-service/src/service.ts');
+    const file = JSON.parse(await readFile(join(guarded, 'outrig.json'), 'utf8'));
+    expect(file.services['auth-service']).toEqual({
+      dir: 'services/auth-service',
+      port: 8001,
+      auth: true,
+      embeddedEnv: {
+        AUTH_ADMIN_EMAIL: 'admin@guarded.local',
+        AUTH_ADMIN_PASSWORD: 'guarded-admin-dev-password',
+      },
+    });
+    expect(file.services['notes-service']).toEqual({ dir: 'services/notes-service', port: 8002 });
+    expect(file.template.answers).toMatchObject({ auth: true });
+    const lock = await readFile(join(guarded, 'package-lock.json'), 'utf8');
+    expect(lock).not.toMatch(/registry\.npmjs\.org\/(@outrig\/|outrig\/)/);
+
+    // A service added later trusts the same issuer: its routes and its gateway prefix need a token.
+    passed(await installed(['add', 'service', 'orders-service'], guarded));
+    const routes = await readFile(join(guarded, 'services/gateway/src/routes.ts'), 'utf8');
+    expect(routes).toContain("{ path: '/api/*/notes', service: 'notes-service', auth: 'required' }");
+    expect(routes).toContain("{ path: '/api/*/orders', service: 'orders-service', auth: 'required' }");
+    const orders = await readFile(join(guarded, 'services/orders-service/src/service.ts'), 'utf8');
+    expect(orders).toContain("auth: { default: 'required', ...options.auth }");
+
+    passed(await npm(['run', 'lint'], guarded));
+    passed(await npm(['run', 'typecheck'], guarded));
+    const tests = await npm(['test'], guarded);
+    passed(tests);
+    expect(plain(tests.stdout)).toContain('through-gateway.test.ts');
+    expect(plain(tests.stdout)).toMatch(/Tests\s+9 passed/);
+  }, 900_000);
+
   it('outrig add refuses what exists and names what is missing', async () => {
     const again = await installed(['add', 'resource', 'orders-service', 'line-item'], root);
     expect(again.code).toBe(1);
