@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Delivery } from '@outrig/messaging';
 import { resolveBroker } from '@outrig/messaging';
 import { eventually, freePort, serverAvailable } from '@outrig/testing';
@@ -15,6 +16,7 @@ import { type RunningSystem, runSystem } from './support/run-system.ts';
 // the slow parts), shared by every test here. Outrig comes from the tarballs, as a team outside
 // this repository gets it: built JavaScript under node_modules, nothing from the registry.
 const ok = await serverAvailable('postgres');
+const run = promisify(execFile);
 
 const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 /** Output without colours. */
@@ -236,6 +238,17 @@ describe.skipIf(!ok)('outrig new, then outrig add, in a folder outside the repos
     expect(file.template.answers).toMatchObject({ auth: true });
     const lock = await readFile(join(guarded, 'package-lock.json'), 'utf8');
     expect(lock).not.toMatch(/registry\.npmjs\.org\/(@outrig\/|outrig\/)/);
+    // The installed @outrig/auth (dist/) finds its SQL migrations shipped beside it (drizzle/).
+    const sets = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('@outrig/auth'); console.log(JSON.stringify((await m.authMigrations()).map((s) => [s.name, s.migrations.length])));",
+      ],
+      { cwd: guarded },
+    );
+    expect(JSON.parse(sets.stdout)).toContainEqual(['auth-service', 1]);
 
     // A service added later trusts the same issuer: its routes and its gateway prefix need a token.
     passed(await installed(['add', 'service', 'orders-service'], guarded));

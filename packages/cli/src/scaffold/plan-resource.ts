@@ -13,7 +13,7 @@ import {
   schemaFile,
   snapshotTable,
 } from './templates/resource-files.ts';
-import { serviceSymbols } from './templates/service-files.ts';
+import { serviceSymbols, supportFile } from './templates/service-files.ts';
 import { TS } from './templates/ts-extension.ts';
 
 /** Where the resource goes: the service (folder relative to the system root) and the gateway. */
@@ -47,6 +47,10 @@ export async function planResource(
   await plan.create(`${dir}/src/repositories/postgres-${n.kebab}-repository.ts`, postgresRepositoryFile(ctx));
   await plan.create(`${dir}/src/routes/v1/${n.plural}.ts`, routesFile(ctx));
   await plan.create(`${dir}/test/${n.plural}-api.test.ts`, apiTestFile(ctx));
+  // Services generated before test/support.ts existed get it with their next resource.
+  if ((await plan.read(`${dir}/test/support.ts`)) === undefined) {
+    await plan.create(`${dir}/test/support.ts`, supportFile(target.auth === true, symbols.factory));
+  }
   await planMigration(plan, dir, ctx);
 
   const edit = async (file: string, change: (content: string) => string) => {

@@ -186,7 +186,7 @@ export function routesV1(storage: Storage) {
   };
 }
 `,
-    'test/support.ts': supportFile(ctx, s.factory),
+    'test/support.ts': supportFile(ctx.auth, s.factory),
     'test/health.test.ts': `import { afterAll, describe, expect, it } from 'vitest';
 import { createTestService } from './support${TS}';
 
@@ -206,8 +206,8 @@ describe('${ctx.name}', () => {
 }
 
 /** test/support.ts: the service as its tests build it, and the headers of a caller. */
-function supportFile(ctx: ServiceContext, factory: string): string {
-  if (!ctx.auth) {
+export function supportFile(auth: boolean, factory: string): string {
+  if (!auth) {
     return `import type { Service } from '@outrig/core';
 import { ${factory} } from '../src/service${TS}';
 import { createMemoryStorage } from '../src/storage${TS}';
