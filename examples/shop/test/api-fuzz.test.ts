@@ -13,6 +13,7 @@ import type { Service } from '@outrig/core';
 import { createLocalRegistry, type Registry } from '@outrig/discovery';
 import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
 import { type FuzzReport, fuzzApi } from '@outrig/testing/api-fuzz';
+import { run as outrig } from 'outrig';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopAuthService } from '../services/auth-service/src/service.ts';
 import { createShopGateway } from '../services/gateway/src/gateway.ts';
@@ -171,4 +172,39 @@ describe.skipIf(!hasPg)('outrig test api finds nothing on the shop', () => {
       expect(failures(report)).toEqual([]);
     }, 120_000);
   }
+});
+
+// Issue #15: "the contract check passes on the shop". The services' documents, read from the
+// same running services, match the contracts recorded in examples/shop/contracts/ (after a
+// deliberate API change: `npm start`, then `npx outrig contract update --system examples/shop`).
+describe.skipIf(!hasPg)('outrig contract check passes on the shop', () => {
+  it('every service matches its recorded OpenAPI and AsyncAPI; the merged AsyncAPI is valid', async () => {
+    const urls = [...running]
+      .filter(([name]) => name !== 'gateway')
+      .flatMap(([name, { url }]) => ['--url', `${name}=${url}`]);
+    let stdout = '';
+    let stderr = '';
+    const code = await outrig(['contract', 'check', '--system', join(import.meta.dirname, '..'), ...urls], {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+    });
+    expect({ code, stderr }, stdout).toEqual({ code: 0, stderr: '' });
+    expect(stdout).not.toContain('no recorded contract');
+    const merged = (await (await fetch(`${running.get('gateway')!.url}/asyncapi.json`)).json()) as {
+      operations: Record<string, unknown>;
+    };
+    expect(Object.keys(merged.operations)).toEqual(
+      expect.arrayContaining([
+        'inventory-service.send.product.created',
+        'notification-service.receive.product.events',
+      ]),
+    );
+    const { Parser } = await import('@asyncapi/parser');
+    const { diagnostics } = await new Parser().parse(JSON.stringify(merged));
+    expect(diagnostics.filter((d) => d.severity === 0).map((d) => d.message)).toEqual([]);
+  }, 60_000);
 });

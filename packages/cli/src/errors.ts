@@ -82,5 +82,19 @@ export const CliErrors = defineErrors({
       '{file} has no "{marker}" line, where outrig add inserts {what}: put the line back, or add it by hand',
   },
   CLI_PACKAGES_INVALID: { status: 400, message: '--packages {dir}: {reason}' },
+  CLI_CONTRACT_BROKEN: {
+    status: 500,
+    message:
+      '{count} breaking change(s) to versions that are not deprecated: see above — keep the old shape, add a new API version, or deprecate the old one first',
+  },
+  CLI_CONTRACT_NO_SNAPSHOT: {
+    status: 400,
+    message: 'No recorded contract in {files}: run outrig contract update and commit contracts/',
+  },
+  CLI_CONTRACT_UNREACHABLE: {
+    status: 503,
+    message:
+      "Could not read {service}'s contract at {url}: {reason} — start the system (outrig dev), or pass --url {service}=<url>",
+  },
   CLI_INSTALL_FAILED: { status: 500, message: 'npm install in {dir} failed (exit code {code}): {output}' },
 });

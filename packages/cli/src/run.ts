@@ -2,6 +2,7 @@ import { isOutrigError } from '@outrig/core/errors';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { addCompletionCommand } from './completion-command.ts';
+import { addContractCommands } from './contract/contract-command.ts';
 import { addDbCommands } from './db-commands.ts';
 import { addDevCommand } from './dev/dev-command.ts';
 import { addDoctorCommand } from './doctor/doctor-command.ts';
@@ -63,6 +64,7 @@ Examples:
   addDoctorCommand(program, cli);
   addCompletionCommand(program, cli);
   addTestCommands(program, cli);
+  addContractCommands(program, cli);
   addSagaCommands(program, cli);
   addNewCommand(program, cli);
   addAddCommands(program, cli);
