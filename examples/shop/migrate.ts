@@ -21,12 +21,16 @@ import {
 } from '@outrig/db';
 import { inventoryMigrations } from './services/inventory-service/src/migrations.ts';
 import { notificationMigrations } from './services/notification-service/src/migrations.ts';
+import { orderMigrations } from './services/order-service/src/migrations.ts';
+import { paymentMigrations } from './services/payment-service/src/migrations.ts';
 
 const root = new URL('.', import.meta.url).pathname;
 const statusOnly = process.argv.includes('--status');
 const plan: [string, () => Promise<MigrationSet[]>][] = [
   ['inventory-service', inventoryMigrations],
   ['notification-service', notificationMigrations],
+  ['order-service', orderMigrations],
+  ['payment-service', paymentMigrations],
 ];
 
 let embedded: EmbeddedPostgresServer | undefined;

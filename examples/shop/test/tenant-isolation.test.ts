@@ -12,6 +12,9 @@
 //   Writes need `admin` and act in the admin's tenant or the one it names (`?tenant=`).
 // - notifications: private. A token is required; users see their tenant only (asking for
 //   another is 403), admins any tenant or all; tokens without a tenant get 403 TENANT_REQUIRED.
+// - orders and payments: private. A token with a tenant is required; an order's prices come from
+//   the caller's tenant's catalogue; another tenant's order or payment is a 404. The saga admin
+//   routes and the payment provider's switch are operator routes (`admin` role).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,8 @@ import { createShopAuthService } from '../services/auth-service/src/service.ts';
 import { createShopGateway } from '../services/gateway/src/gateway.ts';
 import { createInventoryService } from '../services/inventory-service/src/service.ts';
 import { createNotificationService } from '../services/notification-service/src/service.ts';
+import { createOrderService } from '../services/order-service/src/service.ts';
+import { createPaymentService } from '../services/payment-service/src/service.ts';
 import { shopServices as system } from './support/shop-services.ts';
 import { bearer, SHOP_AUDIENCE, SHOP_ISSUER } from './support/tokens.ts';
 
@@ -37,6 +42,8 @@ const FACTORIES: Record<string, Factory> = {
   'auth-service': (env) => createShopAuthService({ env, scrypt: { ln: 10, r: 8, p: 1 } }),
   'inventory-service': (env) => createInventoryService({ env }),
   'notification-service': (env) => createNotificationService({ env }),
+  'order-service': (env) => createOrderService({ env }),
+  'payment-service': (env) => createPaymentService({ env }),
   gateway: (env) => createShopGateway({ env: { ...env, AUTO_REGISTER_SERVICE: 'false' } }),
 };
 const isGateway = (service: Service): service is Gateway => 'matcher' in service && 'routes' in service;
@@ -46,7 +53,8 @@ const KIT_ROUTES = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/
 
 const ADMIN = { email: 'admin@tenants.test', password: `admin-${randomUUID()}` };
 const CLIENT = { id: 'tenant-test', secret: `secret-${randomUUID()}` };
-const BUS = `memory:tenant-isolation-${randomUUID()}`;
+/** The postgres transport (order-service's read model reads its log): a database of its own. */
+let BUS = '';
 
 const dbs: TestDatabase[] = [];
 const running = new Map<string, Service>();
@@ -315,6 +323,116 @@ async function throughGatewayNotifications(): Promise<void> {
   expect(new Set((admin.body.data as Notification[]).map((n) => n.tenant))).toEqual(new Set(['tenant-b']));
 }
 
+/** An order of alice (tenant-a) for products.a, placed once and waited for until the saga decided. */
+let aliceOrderPromise: Promise<string> | undefined;
+function aliceOrder(): Promise<string> {
+  aliceOrderPromise ??= (async () => {
+    const placed = await call('order-service', 'POST', '/api/v1/orders', tokens.alice, {
+      items: [{ productId: products.a, quantity: 1 }],
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(202);
+    const id = (placed.body.data as { id: string }).id;
+    await eventually(
+      'the order saga to decide',
+      async () => {
+        const res = await call('order-service', 'GET', `/api/v1/orders/${id}`, tokens.alice);
+        return (res.body.data as { status?: string } | undefined)?.status === 'confirmed' ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    return id;
+  })();
+  return aliceOrderPromise;
+}
+
+const orders = (method: 'GET' | 'POST', url: string, token?: string, payload?: object) =>
+  call('order-service', method, url, token, payload);
+
+async function placeOrder(): Promise<void> {
+  await aliceOrder();
+  // Prices come from the caller's tenant's catalogue: another tenant's product is not there.
+  const foreign = await orders('POST', '/api/v1/orders', tokens.alice, {
+    items: [{ productId: products.b, quantity: 1 }],
+  });
+  expect(foreign.status).toBe(422);
+  expect(foreign.body.error?.code).toBe('ORDER_ITEMS_INVALID');
+  const anonymous = await orders('POST', '/api/v1/orders', undefined, { items: [] });
+  expect(anonymous.status).toBe(401);
+  const service = await orders('POST', '/api/v1/orders', tokens.service, {
+    items: [{ productId: products.a, quantity: 1 }],
+  });
+  expect(service.status).toBe(403);
+  expect(service.body.error?.code).toBe('TENANT_REQUIRED');
+}
+
+async function readOrder(): Promise<void> {
+  const id = await aliceOrder();
+  expect((await orders('GET', `/api/v1/orders/${id}`, tokens.alice)).status).toBe(200);
+  // Another tenant's order is not found, an admin of another tenant included.
+  for (const token of [tokens.bob, tokens.admin]) {
+    const res = await orders('GET', `/api/v1/orders/${id}`, token);
+    expect(res.status).toBe(404);
+    expect(res.body.error?.code).toBe('ORDER_NOT_FOUND');
+  }
+}
+
+async function listOrders(): Promise<void> {
+  const id = await aliceOrder();
+  await eventually('the order in the read model', async () => {
+    const mine = (await orders('GET', '/api/v1/orders', tokens.alice)).body.data as { id: string }[];
+    return mine.some((o) => o.id === id) ? true : undefined;
+  });
+  for (const token of [tokens.bob, tokens.admin]) {
+    const theirs = (await orders('GET', '/api/v1/orders', token)).body.data as { id: string }[];
+    expect(theirs.map((o) => o.id)).not.toContain(id);
+  }
+}
+
+/** Operator routes (role admin): a user or an anonymous caller is refused. */
+function operatorOnly(service: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
+  return async () => {
+    const target = running.get(service)!;
+    for (const [token, status] of [
+      [undefined, 401],
+      [tokens.alice, 403],
+    ] as const) {
+      const res = await target.app.inject({
+        method,
+        url: url.replace(':id', randomUUID()),
+        headers: token ? bearer(token) : {},
+        ...(payload ? { payload } : {}),
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(status);
+    }
+  };
+}
+
+async function readPayment(): Promise<void> {
+  const id = await aliceOrder();
+  const payment = await call('payment-service', 'GET', `/api/v1/payments/${id}`, tokens.alice);
+  expect(payment.status).toBe(200);
+  expect(payment.body.data).toMatchObject({ tenant: 'tenant-a', status: 'charged' });
+  for (const token of [tokens.bob, tokens.admin]) {
+    const res = await call('payment-service', 'GET', `/api/v1/payments/${id}`, token);
+    expect(res.status).toBe(404);
+    expect(res.body.error?.code).toBe('PAYMENT_NOT_FOUND');
+  }
+}
+
+async function throughGatewayOrders(): Promise<void> {
+  const id = await aliceOrder();
+  expect((await gateway('GET', `/api/v1/orders/${id}`)).status).toBe(401);
+  expect((await gateway('GET', `/api/v1/orders/${id}`, tokens.alice)).status).toBe(200);
+  expect((await gateway('GET', `/api/v1/orders/${id}`, tokens.bob)).status).toBe(404);
+}
+
+async function throughGatewayPayments(): Promise<void> {
+  const id = await aliceOrder();
+  expect((await gateway('GET', `/api/v1/payments/${id}`)).status).toBe(401);
+  expect((await gateway('GET', `/api/v1/payments/${id}`, tokens.alice)).status).toBe(200);
+  expect((await gateway('GET', `/api/v1/payments/${id}`, tokens.bob)).status).toBe(404);
+}
+
 /** A gateway prefix whose service is not part of the reference system yet. */
 function notInTheSystemYet(service: string): RouteCoverage {
   return {
@@ -369,6 +487,57 @@ const COVERAGE: Record<string, Record<string, RouteCoverage>> = {
       tenantData: true,
       why: "private: the caller's tenant",
       check: notificationList,
+    },
+  },
+  'order-service': {
+    'POST /api/v1/orders': {
+      tenantData: true,
+      why: "an order in the caller's tenant, priced from that tenant's catalogue",
+      check: placeOrder,
+    },
+    'GET /api/v1/orders/:id': { tenantData: true, why: "the caller's order", check: readOrder },
+    'GET /api/v1/orders': { tenantData: true, why: "the caller's orders (read model)", check: listOrders },
+    'GET /api/v1/admin/sagas': {
+      tenantData: true,
+      why: "operator route (admin): every tenant's saga instances",
+      check: operatorOnly('order-service', 'GET', '/api/v1/admin/sagas'),
+    },
+    'GET /api/v1/admin/sagas/:id': {
+      tenantData: true,
+      why: 'operator route (admin): one saga instance',
+      check: operatorOnly('order-service', 'GET', '/api/v1/admin/sagas/:id'),
+    },
+    'POST /api/v1/admin/sagas/:id/retry': {
+      tenantData: true,
+      why: 'operator action (admin)',
+      check: operatorOnly('order-service', 'POST', '/api/v1/admin/sagas/:id/retry'),
+    },
+    'POST /api/v1/admin/sagas/:id/abort': {
+      tenantData: true,
+      why: 'operator action (admin)',
+      check: operatorOnly('order-service', 'POST', '/api/v1/admin/sagas/:id/abort', {}),
+    },
+    'POST /api/v1/admin/sagas/:id/resume-compensation': {
+      tenantData: true,
+      why: 'operator action (admin)',
+      check: operatorOnly('order-service', 'POST', '/api/v1/admin/sagas/:id/resume-compensation'),
+    },
+  },
+  'payment-service': {
+    'GET /api/v1/payments/:orderId': {
+      tenantData: true,
+      why: "the payment of the caller's order",
+      check: readPayment,
+    },
+    'GET /api/v1/payments/provider': {
+      tenantData: false,
+      why: "the fake provider's state (admin)",
+      check: operatorOnly('payment-service', 'GET', '/api/v1/payments/provider'),
+    },
+    'PUT /api/v1/payments/provider': {
+      tenantData: false,
+      why: "the fake provider's test switch (admin)",
+      check: operatorOnly('payment-service', 'PUT', '/api/v1/payments/provider', { answering: true }),
     },
   },
   // Identities, not tenant data; what they say about tenants is checked.
@@ -435,9 +604,17 @@ const COVERAGE: Record<string, Record<string, RouteCoverage>> = {
       why: 'forwards to notification-service with the caller token',
       check: throughGatewayNotifications,
     },
+    '* /api/*/orders': {
+      tenantData: true,
+      why: 'forwards to order-service with the caller token',
+      check: throughGatewayOrders,
+    },
+    '* /api/*/payments': {
+      tenantData: true,
+      why: 'forwards to payment-service with the caller token',
+      check: throughGatewayPayments,
+    },
     '* /api/*/users': notInTheSystemYet('user-service'),
-    '* /api/*/orders': notInTheSystemYet('order-service'),
-    '* /api/*/payments': notInTheSystemYet('payment-service'),
   },
 };
 
@@ -446,6 +623,9 @@ const discovered = new Map<string, Set<string>>();
 beforeAll(async () => {
   if (!hasPg) return;
   registryDir = mkdtempSync(join(tmpdir(), 'outrig-tenants-'));
+  const bus = await createTestDatabase('tenants_bus');
+  dbs.push(bus);
+  BUS = bus.url;
   registry = createLocalRegistry({ dir: registryDir });
   const common = {
     LOG_LEVEL: 'silent',

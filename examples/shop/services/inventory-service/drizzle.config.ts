@@ -5,6 +5,6 @@ import { defineConfig } from 'drizzle-kit';
 // `npm run db:migrate`), which refuses a database whose applied migrations differ.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/models/product-table.ts',
+  schema: ['./src/models/product-table.ts', './src/models/reservation-table.ts'],
   out: './drizzle',
 });

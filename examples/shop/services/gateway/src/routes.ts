@@ -13,8 +13,9 @@ export const shopRoutes: GatewayRoute[] = [
   // Reading the catalogue is public; writes need an admin token (checked by the service).
   { path: '/api/*/products', service: 'inventory-service', auth: 'optional' },
   { path: '/api/*/notifications', service: 'notification-service', auth: 'optional' },
-  // Services of the reference system still to come (503 SERVICE_NO_INSTANCES until they run).
-  { path: '/api/*/users', service: 'user-service', auth: 'required' },
+  // Orders and payments (the order saga) need a token on every route.
   { path: '/api/*/orders', service: 'order-service', auth: 'required' },
   { path: '/api/*/payments', service: 'payment-service', auth: 'required' },
+  // A service of the reference system still to come (503 SERVICE_NO_INSTANCES until it runs).
+  { path: '/api/*/users', service: 'user-service', auth: 'required' },
 ];

@@ -11,12 +11,20 @@ import { connectMessaging, type messagingConfig, messagingOptions } from '@outri
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { config as serviceConfig } from './config.ts';
 import { ProductCreated, ProductStockAdjusted } from './events/product-events.ts';
+import {
+  ReleaseStock,
+  ReserveStock,
+  StockRejected,
+  StockReleased,
+  StockReserved,
+} from './events/stock-events.ts';
 import { inventoryMigrations } from './migrations.ts';
 import { Products } from './products.ts';
 import { createPostgresProductRepository } from './repositories/postgres-product-repository.ts';
 import type { ProductRepository } from './repositories/product-repository.ts';
 import { productRoutesV1 } from './routes/v1.ts';
 import { productRoutesV2 } from './routes/v2.ts';
+import { createStockCommands } from './stock-commands.ts';
 
 export interface InventoryServiceOptions extends Pick<CreateServiceOptions, 'env' | 'logStream'> {
   /** Use this storage instead of the database (HTTP contract tests). */
@@ -27,7 +35,8 @@ export interface InventoryServiceOptions extends Pick<CreateServiceOptions, 'env
  * inventory-service: products with stock, in its own database; every change publishes a
  * `product.*` event through the outbox. v1 is deprecated in favour of v2. Products belong to a
  * tenant: reads are public (per tenant), writes need the `admin` role, so the service verifies
- * tokens and needs `JWT_JWKS_URL`, `JWT_ISSUER` and `JWT_AUDIENCE` (README).
+ * tokens and needs `JWT_JWKS_URL`, `JWT_ISSUER` and `JWT_AUDIENCE` (README). It holds stock for
+ * the order saga: `stock.reserve` / `stock.release` commands through its inbox (stock-commands.ts).
  */
 export async function createInventoryService(options: InventoryServiceOptions = {}): Promise<Service> {
   const service = createService({
@@ -59,7 +68,13 @@ async function connectStorage(service: Service<InventoryConfig>): Promise<Produc
   const bus = await connectMessaging(service, {
     ...messagingOptions(config, db),
     metrics: service.metrics,
-    events: { publishes: [ProductCreated, ProductStockAdjusted] }, // → /asyncapi.json
+    // → /asyncapi.json
+    events: {
+      publishes: [ProductCreated, ProductStockAdjusted, StockReserved, StockRejected, StockReleased],
+      consumes: [ReserveStock, ReleaseStock, { topic: 'order.events', description: 'Sells held stock' }],
+    },
   });
+  // The order saga's stock commands (reserve, release) and the confirmations that sell held stock.
+  await bus.subscribe([ReserveStock.topic, 'order.events'], createStockCommands(bus.outbox));
   return createPostgresProductRepository(drizzle({ client: db.pool }), bus.outbox);
 }
