@@ -19,6 +19,8 @@ import { createShopAuthService } from '../services/auth-service/src/service.ts';
 import { createShopGateway } from '../services/gateway/src/gateway.ts';
 import { createInventoryService } from '../services/inventory-service/src/service.ts';
 import { createNotificationService } from '../services/notification-service/src/service.ts';
+import { createOrderService } from '../services/order-service/src/service.ts';
+import { createPaymentService } from '../services/payment-service/src/service.ts';
 import { shopServices as system } from './support/shop-services.ts';
 import { SHOP_AUDIENCE, SHOP_ISSUER } from './support/tokens.ts';
 
@@ -33,6 +35,8 @@ const FACTORIES: Record<string, Factory> = {
   'auth-service': (env) => createShopAuthService({ env, scrypt: { ln: 10, r: 8, p: 1 } }),
   'inventory-service': (env) => createInventoryService({ env }),
   'notification-service': (env) => createNotificationService({ env }),
+  'order-service': (env) => createOrderService({ env }),
+  'payment-service': (env) => createPaymentService({ env }),
   gateway: (env) => createShopGateway({ env: { ...env, AUTO_REGISTER_SERVICE: 'false' } }),
 };
 
@@ -47,9 +51,12 @@ beforeAll(async () => {
   if (!hasPg) return;
   registryDir = mkdtempSync(join(tmpdir(), 'outrig-fuzz-'));
   registry = createLocalRegistry({ dir: registryDir });
+  // The postgres transport, as `npm start` runs it: order-service's order list reads its log.
+  const bus = await createTestDatabase('fuzz_bus');
+  dbs.push(bus);
   const common = {
     LOG_LEVEL: 'silent',
-    BUS_URL: `memory:api-fuzz-${randomUUID()}`,
+    BUS_URL: bus.url,
     REGISTRY_URL: `local:${registryDir}`,
     JWT_ISSUER: SHOP_ISSUER,
     JWT_AUDIENCE: SHOP_AUDIENCE,

@@ -9,15 +9,21 @@ const SCRIPT = fileURLToPath(new URL('../migrate.ts', import.meta.url));
 const hasPg = await serverAvailable('postgres');
 let inventory: TestDatabase;
 let notification: TestDatabase;
+let order: TestDatabase;
+let payment: TestDatabase;
 
 beforeAll(async () => {
   if (!hasPg) return;
   inventory = await createTestDatabase('migrate_inventory');
   notification = await createTestDatabase('migrate_notification');
+  order = await createTestDatabase('migrate_order');
+  payment = await createTestDatabase('migrate_payment');
 });
 afterAll(async () => {
   await inventory?.drop();
   await notification?.drop();
+  await order?.drop();
+  await payment?.drop();
 });
 
 async function migrateCommand(...args: string[]): Promise<{ code: number; out: string }> {
@@ -25,6 +31,8 @@ async function migrateCommand(...args: string[]): Promise<{ code: number; out: s
     ...process.env,
     INVENTORY_SERVICE_DATABASE_URL: inventory.url, // the documented name
     DATABASE_URL_NOTIFICATION_SERVICE: notification.url, // the older spelling, still accepted
+    ORDER_SERVICE_DATABASE_URL: order.url,
+    PAYMENT_SERVICE_DATABASE_URL: payment.url,
   };
   try {
     const { stdout, stderr } = await run(process.execPath, [SCRIPT, ...args], { env });
@@ -41,9 +49,14 @@ describe.skipIf(!hasPg)('npm run db:migrate', () => {
     expect(first.code).toBe(0);
     expect(first.out).toContain('inventory-service: applied outrig/outbox/0001_outbox');
     expect(first.out).toContain('notification-service/0000_notifications');
+    expect(first.out).toContain('order-service: applied');
+    expect(first.out).toContain('outrig/sagas/0001_sagas');
+    expect(first.out).toContain('payment-service/0000_payments');
     const second = await migrateCommand();
     expect(second.out).toContain('inventory-service: up to date');
     expect(second.out).toContain('notification-service: up to date');
+    expect(second.out).toContain('order-service: up to date');
+    expect(second.out).toContain('payment-service: up to date');
     const tables = await inventory.sql.query<{ table_name: string }>(
       "select table_name from information_schema.tables where table_schema = 'public' and table_name in ('products', 'outbox', 'inbox')",
     );

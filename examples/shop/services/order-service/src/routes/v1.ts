@@ -119,7 +119,10 @@ export function orderRoutesV1(
           description:
             'From the `order_overview` read model (a projection of order and payment events): it may lag the writes by a moment.',
           querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }),
-          response: { 200: Type.Array(OrderListItem) },
+          response: {
+            200: Type.Array(OrderListItem),
+            503: errorResponse('ORDER_READ_MODEL_UNAVAILABLE: the service runs on a transport without a log'),
+          },
         },
       },
       async (request) => list(tenantOf(request), request.principal!.subject, request.query.limit),
