@@ -15,7 +15,7 @@ const SHOP = fileURLToPath(new URL('..', import.meta.url));
 let launcher: ChildProcess;
 let output = '';
 let home: string;
-const ports = { auth: 0, inventory: 0, notification: 0, gateway: 0, pg: 0 };
+const ports = { auth: 0, order: 0, inventory: 0, payment: 0, notification: 0, gateway: 0, pg: 0 };
 /** The development admin `npm start` seeds on embedded defaults (auth-service README). */
 let adminToken = '';
 
@@ -24,7 +24,9 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'outrig-shop-'));
   chmodSync(home, 0o755);
   ports.auth = await freePort();
+  ports.order = await freePort();
   ports.inventory = await freePort();
+  ports.payment = await freePort();
   ports.notification = await freePort();
   ports.gateway = await freePort();
   ports.pg = await freePort();
@@ -33,7 +35,9 @@ beforeAll(async () => {
     OUTRIG_HOME: home,
     OUTRIG_PG_PORT: String(ports.pg),
     AUTH_SERVICE_PORT: String(ports.auth),
+    ORDER_SERVICE_PORT: String(ports.order),
     INVENTORY_SERVICE_PORT: String(ports.inventory),
+    PAYMENT_SERVICE_PORT: String(ports.payment),
     NOTIFICATION_SERVICE_PORT: String(ports.notification),
     GATEWAY_PORT: String(ports.gateway),
     LOG_LEVEL: 'warn',

@@ -20,7 +20,7 @@ let launcher: ChildProcess | undefined;
 let output = '';
 let home = '';
 let adminToken = '';
-const ports = { auth: 0, inventory: 0, notification: 0, gateway: 0, pg: 0 };
+const ports = { auth: 0, order: 0, inventory: 0, payment: 0, notification: 0, gateway: 0, pg: 0 };
 const gateway = () => `http://127.0.0.1:${ports.gateway}`;
 
 describe.skipIf(!ok)('the shop with BUS_URL=kafka://… (librdkafka mock cluster)', () => {
@@ -34,7 +34,9 @@ describe.skipIf(!ok)('the shop with BUS_URL=kafka://… (librdkafka mock cluster
       OUTRIG_HOME: home,
       OUTRIG_PG_PORT: String(ports.pg),
       AUTH_SERVICE_PORT: String(ports.auth),
+      ORDER_SERVICE_PORT: String(ports.order),
       INVENTORY_SERVICE_PORT: String(ports.inventory),
+      PAYMENT_SERVICE_PORT: String(ports.payment),
       NOTIFICATION_SERVICE_PORT: String(ports.notification),
       GATEWAY_PORT: String(ports.gateway),
       LOG_LEVEL: 'warn',
