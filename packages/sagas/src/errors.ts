@@ -16,6 +16,10 @@ export const SagaErrors = defineErrors({
     message: 'Cannot {action} saga instance {id}: it is {status}',
   },
   SAGA_RUNTIME_STOPPED: { status: 503, message: 'The saga runtime is stopped' },
+  SAGA_COMMAND_FAILED: {
+    status: 500,
+    message: 'The {phase} command of step {step} of saga {saga} could not be built: {reason}',
+  },
   PROJECTION_DEFINITION_INVALID: {
     status: 500,
     message: 'Invalid projection definition {projection}: {reason}',

@@ -143,12 +143,20 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
   const start = async (tx: SqlTransaction, def: SagaDefinition<unknown>, event: CloudEvent) => {
     const key = def.startedBy.key ? def.startedBy.key(event) : String(event.subject ?? '');
     const id = instanceId(def.name, key);
-    const t = startSaga(def, { id, key }, event, Date.now());
+    let t: SagaTransition;
+    try {
+      t = startSaga(def, { id, key }, event, Date.now());
+    } catch (error) {
+      if (!isOutrigError(error, 'SAGA_COMMAND_FAILED')) throw error;
+      // The first command could not be built: the instance exists, parked before its first send.
+      t = startParked(def, event, error, Date.now());
+    }
     const inst = { id, saga: def.name, version: def.version, key, status: t.status, state: t.state };
     if (await insertInstance(tx, inst, t.entry)) {
       await sideEffects(tx, inst, t, event);
+      if (t.parked) await parkMessage(tx, def.name, id, event, t.parked);
       record(def.name, id, t, {});
-      return 'started' as const;
+      return t.parked ? ('parked' as const) : ('started' as const);
     }
     // One instance per key: a second start (another event) is recorded and parked.
     const existing = await lockInstance(tx, id);
@@ -173,7 +181,7 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
       });
       return 'parked' as const;
     }
-    const t = sagaTransition(definitionOf(inst), inst, { kind: 'reply', event }, Date.now());
+    const t = transitionOrPark(definitionOf(inst), inst, { kind: 'reply', event });
     await persist(tx, inst, t, event);
     return t.parked ? ('parked' as const) : ('transition' as const);
   };
@@ -226,12 +234,11 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
         await context.with(parent, () =>
           inTransitionSpan(`timer.${due.name}`, async () => {
             const inst = due.instance;
-            const t = sagaTransition(
-              definitionOf(inst),
-              inst,
-              { kind: 'timer', name: due.name, token: due.token },
-              Date.now(),
-            );
+            const t = transitionOrPark(definitionOf(inst), inst, {
+              kind: 'timer',
+              name: due.name,
+              token: due.token,
+            });
             if (t.stale) return; // superseded: the timer row is gone, nothing else changes
             await persist(tx, inst, t, undefined, { timerLagMs: due.lagMs });
           }),
@@ -283,6 +290,89 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The transition for a reply or a timer — or, when a command of the definition cannot be built
+ * (its `command(data)` threw: a bug in the definition), the instance **parked** where it stands:
+ * status, state and timers unchanged, a `command_failed` history entry with the error, and the
+ * message kept in `saga_parked`. Nothing is dead-lettered; once the definition is fixed, an
+ * operator's `retry` sends the current command again (the participants' effects are idempotent),
+ * or `abort` compensates. A step timer still armed fires as usual.
+ */
+function transitionOrPark(
+  def: SagaDefinition<unknown>,
+  inst: StoredInstance,
+  input: Exclude<SagaInput, { kind: 'start' | 'abort' | 'retry' | 'resume' }>,
+): SagaTransition {
+  try {
+    return sagaTransition(def, inst, input, Date.now());
+  } catch (error) {
+    if (!isOutrigError(error, 'SAGA_COMMAND_FAILED')) throw error;
+    return {
+      status: inst.status,
+      state: inst.state,
+      entry: {
+        kind: 'command_failed',
+        from: inst.status,
+        to: inst.status,
+        step: inst.state.step,
+        phase: inst.state.phase,
+        attempt: inst.state.attempt,
+        ...(input.kind === 'reply' ? { messageId: input.event.id } : {}),
+        detail: {
+          error: error.message,
+          failed: error.details ?? {},
+          cause: input.kind === 'reply' ? input.event.type : `timer ${input.name}`,
+        },
+      },
+      commands: [],
+      timers: { set: [], cancel: [] },
+      parked: error.message,
+    };
+  }
+}
+
+/** A start whose first command cannot be built: the instance, parked before its first send. */
+function startParked(
+  def: SagaDefinition<unknown>,
+  event: CloudEvent,
+  error: { message: string; details?: Record<string, unknown> | undefined },
+  now: number,
+): SagaTransition {
+  const state = {
+    data: def.startedBy.data(event),
+    step: 0,
+    phase: 'do' as const,
+    attempt: 1,
+    awaiting: false,
+    pending: [],
+    compensated: [],
+    stepStartedAt: now,
+  };
+  return {
+    status: 'running',
+    state,
+    entry: {
+      kind: 'command_failed',
+      from: null,
+      to: 'running',
+      step: 0,
+      phase: 'do',
+      attempt: 1,
+      messageId: event.id,
+      detail: { error: error.message, failed: error.details ?? {}, cause: event.type },
+    },
+    commands: [],
+    timers: {
+      set:
+        def.deadlineMs === undefined
+          ? []
+          : [{ name: 'deadline', token: 'deadline', dueInMs: def.deadlineMs }],
+      cancel: [],
+    },
+    parked: error.message,
+  };
+}
 
 function parkedTransition(inst: StoredInstance, event: CloudEvent, reason: string): SagaTransition {
   return {

@@ -456,7 +456,17 @@ function send<D>(
   if (!step) throw new Error(`saga ${def.name}: no step ${state.step}`);
   const c = state.phase === 'do' ? step : step.compensation;
   if (!c) throw new Error(`saga ${def.name}: step ${step.name} has no compensation`);
-  const command = c.command(state.data);
+  let command: SagaCommand;
+  try {
+    command = c.command(state.data);
+  } catch (cause) {
+    // A bug in the definition: the engine parks the instance and records it (no dead letter).
+    throw SagaErrors.SAGA_COMMAND_FAILED({
+      params: { saga: def.name, step: step.name, phase: state.phase, reason: errorMessage(cause) },
+      details: { step: state.step, phase: state.phase, attempt: state.attempt },
+      cause,
+    });
+  }
   return {
     command: {
       id: commandId(id, state.step, state.phase, state.attempt),
@@ -524,6 +534,10 @@ function entryOf(
     ...(messageId === undefined ? {} : { messageId }),
     ...(detail === undefined ? {} : { detail }),
   };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function notAllowed(action: string, inst: SagaInstance): Error {
