@@ -57,6 +57,7 @@ export {
   sagaRequest,
   waitForSagaRequest,
 } from './saga/saga-request.ts';
+export { type CleanupSagasOptions, cleanupSagas } from './saga/saga-retention.ts';
 export {
   createSagaRuntime,
   type SagaRuntime,

@@ -3,7 +3,8 @@ import type { MigrationSet } from '@outrig/db';
 /**
  * The saga tables (apply after `outboxMigrations` and `inboxMigrations`):
  * - `saga_instance`: one row per instance, `UNIQUE (saga, saga_key)` — one instance per key;
- * - `saga_history`: append-only (a trigger refuses UPDATE and DELETE), one row per transition;
+ * - `saga_history`: append-only (a trigger refuses UPDATE and DELETE — except the DELETE of
+ *   `cleanupSagas`, the retention of finished instances), one row per transition;
  * - `saga_timer`: at most one timer per (instance, name), replaced or deleted under the
  *   instance's lock, fired by the poller on the database clock;
  * - `saga_parked`: messages not accepted (late, unexpected, for no instance), kept with a reason;
@@ -92,6 +93,23 @@ CREATE TABLE saga_request (
   error_message text
 );
 CREATE INDEX saga_request_open_idx ON saga_request (id) WHERE handled_at IS NULL;
+`,
+    },
+    {
+      // Retention (cleanupSagas): the history stays append-only, except for a DELETE inside the
+      // cleanup's own transaction, which sets outrig.saga_retention locally.
+      id: '0003_saga_retention',
+      sql: `
+CREATE OR REPLACE FUNCTION outrig_saga_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND current_setting('outrig.saga_retention', true) = 'on' THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'saga_history is append-only';
+END
+$$;
+CREATE INDEX saga_instance_finished_idx ON saga_instance (updated_at)
+  WHERE status IN ('completed', 'compensated');
 `,
     },
   ],

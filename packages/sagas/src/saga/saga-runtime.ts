@@ -24,6 +24,7 @@ import {
   type TransitionRecord,
 } from './saga-engine.ts';
 import { createSagaRegistry, type SagaRegistry } from './saga-registry.ts';
+import { cleanupSagas } from './saga-retention.ts';
 import type { SagaStatus } from './saga-transition.ts';
 
 /** What {@link createSagaRuntime} takes. */
@@ -45,6 +46,13 @@ export interface SagaRuntimeOptions {
   readonly onTransition?: (record: TransitionRecord) => void;
   /** Errors the runtime survived (timer poller, handler attempts). */
   readonly onError?: (error: unknown, where: string) => void;
+  /**
+   * Deletes this runtime's finished instances (`completed`, `compensated`) that ended longer ago
+   * than `finishedOlderThanMs`, every `intervalMs` (default 1 hour), with `cleanupSagas`. Off by
+   * default: instances are kept forever. `finishedOlderThanMs` must exceed the time a start event
+   * can arrive again (the inbox retention): once an instance is gone, its key can start a new one.
+   */
+  readonly retention?: { readonly finishedOlderThanMs: number; readonly intervalMs?: number };
   /** Test hook: crash points of the reliability tests. */
   readonly crashPoint?: (point: SagaCrashPoint) => void;
 }
@@ -101,6 +109,18 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
     invalid('source is required: /services/<name>');
   const pollMs = options.timerPollMs ?? 250;
   if (!(Number.isFinite(pollMs) && pollMs >= 1)) invalid('timerPollMs must be ≥ 1');
+  const retention = options.retention;
+  if (
+    retention !== undefined &&
+    !(
+      Number.isFinite(retention.finishedOlderThanMs) &&
+      retention.finishedOlderThanMs >= 0 &&
+      (retention.intervalMs === undefined ||
+        (Number.isFinite(retention.intervalMs) && retention.intervalMs >= 1))
+    )
+  ) {
+    invalid('retention.finishedOlderThanMs must be ≥ 0 and retention.intervalMs ≥ 1');
+  }
   const registry = createSagaRegistry(options.sagas);
   const listeners = new Set<(record: TransitionRecord) => void>();
   const counts = {
@@ -136,6 +156,27 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
   let stopped = false;
   let poller: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+
+  let retentionTimer: NodeJS.Timeout | undefined;
+  let retentionRun: Promise<void> | undefined;
+  const scheduleRetention = (delayMs: number) => {
+    if (!retention || !running) return;
+    retentionTimer = setTimeout(() => {
+      retentionRun = cleanupSagas(sql, {
+        finishedOlderThanMs: retention.finishedOlderThanMs,
+        sagas: [...new Set(registry.all.map((d) => d.name))],
+      })
+        .then(
+          () => {},
+          (error: unknown) => onError?.(error, 'retention'),
+        )
+        .finally(() => {
+          retentionRun = undefined;
+          scheduleRetention(retention.intervalMs ?? 3_600_000);
+        });
+    }, delayMs);
+    retentionTimer.unref();
+  };
 
   let requestsCheckedAt = 0;
   const pollTimers = async () => {
@@ -190,11 +231,14 @@ export function createSagaRuntime(options: SagaRuntimeOptions): SagaRuntime {
         await engine.handle(ctx.tx, event);
       });
       poller = pollTimers();
+      scheduleRetention(0);
     },
     async stop() {
       stopped = true;
       running = false;
       wake?.();
+      clearTimeout(retentionTimer);
+      await retentionRun;
       await poller;
       await subscription?.close().catch(() => {});
       await consumer?.close();

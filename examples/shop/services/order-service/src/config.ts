@@ -25,4 +25,11 @@ export const config = {
     min: 100,
     max: 86_400_000,
   }),
+  orderSagaRetentionHours: int({
+    env: 'ORDER_SAGA_RETENTION_HOURS',
+    doc: 'Delete finished order sagas (their history too) this many hours after they ended; 0 keeps them. Must exceed INBOX_RETENTION_HOURS',
+    default: 0,
+    min: 0,
+    max: 87_600,
+  }),
 };

@@ -72,6 +72,9 @@ export async function createOrderService(
       orderSaga({ paymentTimeoutMs: config.orderPaymentTimeoutMs, stepTimeoutMs: config.orderStepTimeoutMs }),
     ],
     onError: (err, where) => service.log.warn({ err, where }, 'order saga error (retrying)'),
+    ...(config.orderSagaRetentionHours > 0
+      ? { retention: { finishedOlderThanMs: config.orderSagaRetentionHours * 3_600_000 } }
+      : {}),
   });
   await sagas.start();
   // Stops before the consumers, the relay and the broker (close hooks run last-registered first).
