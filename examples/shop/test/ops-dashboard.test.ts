@@ -68,9 +68,11 @@ describe('ops pack: Grafana dashboard', () => {
     expect(variables).toEqual(['datasource', 'service']);
   });
 
-  it('has RED, outbox and consumer panels', () => {
+  it('has RED, outbox, consumer and saga panels', () => {
     const rows = dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title);
-    expect(rows).toEqual(expect.arrayContaining(['RED per service', 'Outbox', 'Consumers']));
+    expect(rows).toEqual(
+      expect.arrayContaining(['RED per service', 'Outbox', 'Consumers', 'Sagas and read models']),
+    );
     const used = new Set(queries.flatMap((q) => metricNames(q.expr)));
     for (const metric of [
       'http_requests_total',
@@ -81,6 +83,9 @@ describe('ops pack: Grafana dashboard', () => {
       'events_consumed_total',
       'event_handler_duration_seconds_bucket',
       'events_dead_lettered_total',
+      'saga_instances',
+      'saga_oldest_running_age_seconds',
+      'projection_lag_events',
     ]) {
       expect(used, metric).toContain(metric);
     }
