@@ -106,7 +106,7 @@ beforeAll(async () => {
     OUTRIG_PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',
     // A silent payment provider makes the saga time out after this long (default 30 s).
-    ORDER_PAYMENT_TIMEOUT_MS: '10000',
+    ORDER_PAYMENT_TIMEOUT_MS: '20000',
   };
   for (const [name, port] of ports) env[`${name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(port);
   for (const name of Object.keys(env)) {
