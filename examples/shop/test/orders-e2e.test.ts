@@ -69,16 +69,29 @@ async function placeOrder(token: string, items: { productId: string; quantity: n
   return res.body.data as { id: string; total: number };
 }
 
-/** The order once its saga has decided (confirmed or rejected). */
+/** The order once its saga has finished (the order confirmed or rejected, the saga's last reply recorded). */
 async function settled(id: string, token = adminToken) {
   return eventually(
-    `order ${id} to be decided`,
+    `order ${id}'s saga to finish`,
     async () => {
       const res = await call('GET', `/api/v1/orders/${id}`, token);
-      return res.body.data?.status !== 'pending' && res.status === 200 ? res.body.data : undefined;
+      const order = res.body.data;
+      return res.status === 200 && ['completed', 'compensated'].includes(order?.saga?.status)
+        ? order
+        : undefined;
     },
     { timeoutMs: 90_000, context: () => output.slice(-4000) },
   );
+}
+
+/** The pid of a service: from the launcher's table, or its latest restart. */
+function pidOf(service: string): number {
+  const row = output
+    .split('\n')
+    .filter((l) => new RegExp(`^\\s+${service}\\s+\\d+`).test(l))
+    .pop();
+  const restarted = [...output.matchAll(new RegExp(`${service} restarted \\(pid (\\d+)\\)`, 'g'))].pop();
+  return Number(restarted?.[1] ?? row?.trim().split(/\s+/)[1]);
 }
 
 /** The stock invariant: what inventory holds for orders equals what pending orders hold. */
@@ -266,6 +279,40 @@ describe('orders across services (npm start)', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error?.code).toBe('ORDER_NOT_FOUND');
   });
+
+  it('orders survive a SIGKILL of order-service mid-saga: each ends confirmed or rejected, payments agree', async () => {
+    const id = await product('Mug', 20, 300);
+    const placed = [];
+    for (let i = 0; i < 4; i++) placed.push(await placeOrder(adminToken, [{ productId: id, quantity: 1 }]));
+    const pid = pidOf('order-service');
+    expect(pid).toBeGreaterThan(0);
+    // The orders and their order.placed events are committed; the sagas are somewhere in flight.
+    process.kill(pid, 'SIGKILL');
+    await eventually(
+      'order-service to be restarted',
+      async () => (pidOf('order-service') !== pid ? true : undefined),
+      {
+        timeoutMs: 120_000,
+        context: () => output.slice(-3000),
+      },
+    );
+    const outcomes = await Promise.all(placed.map((o) => settled(o.id)));
+    let confirmed = 0;
+    for (const order of outcomes) {
+      const payment = await call('GET', `/api/v1/payments/${order.id}`, adminToken);
+      if (order.status === 'confirmed') {
+        confirmed++;
+        expect(payment.body.data).toMatchObject({ status: 'charged', amount: 300 });
+      } else {
+        // Rejected (a timeout while the saga's owner was down): nothing kept.
+        expect(payment.status === 404 || ['declined', 'refunded'].includes(payment.body.data.status)).toBe(
+          true,
+        );
+      }
+    }
+    expect(await stockOf(id)).toBe(20 - confirmed);
+    expect(output).toContain('order-service restarted');
+  }, 240_000);
 
   it('holds the invariant: stock held equals what pending orders hold, none negative', async () => {
     const state = await eventually('every saga to finish', async () => {

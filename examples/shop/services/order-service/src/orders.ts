@@ -138,7 +138,7 @@ export function createOrders(sql: SqlClient, outbox: Outbox, catalogue: Catalogu
       tenant: string,
       id: string,
       customer?: string,
-    ): Promise<Order & { history: OrderHistoryEntry[] }> {
+    ): Promise<Order & { saga: { id: string; status: string } | null; history: OrderHistoryEntry[] }> {
       const order = await load(sql, tenant, id, customer);
       let saga: SagaDetails | undefined;
       try {
@@ -147,7 +147,11 @@ export function createOrders(sql: SqlClient, outbox: Outbox, catalogue: Catalogu
         // The saga starts when order.placed comes back from the bus: none yet is fine.
         if (!(isOutrigError(error) && error.code === 'SAGA_NOT_FOUND')) throw error;
       }
-      return { ...order, history: saga ? historyOf(saga) : [] };
+      return {
+        ...order,
+        saga: saga ? { id: saga.id, status: saga.status } : null,
+        history: saga ? historyOf(saga) : [],
+      };
     },
   };
 }

@@ -31,6 +31,19 @@ const HistoryEntry = Type.Object({
 });
 const OrderWithHistory = Type.Object({
   ...Order.properties,
+  saga: Type.Union(
+    [
+      Type.Object({
+        id: Type.String({ description: 'The instance id (outrig saga show <id>)' }),
+        status: Type.String({
+          description:
+            'running, compensating, completed, compensated or compensation_failed. The order may be confirmed or rejected a moment before its saga records the reply and finishes',
+        }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'The order saga; null until it has started (order.placed is on its way)' },
+  ),
   history: Type.Array(HistoryEntry, { description: "The order saga's transitions, oldest first" }),
 });
 const OrderListItem = Type.Object({
