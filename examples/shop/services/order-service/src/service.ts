@@ -12,12 +12,68 @@ import {
 } from '@outrig/sagas';
 import { config as serviceConfig } from './config.ts';
 import { OrderErrors } from './errors.ts';
-import { AcceptOrder } from './events/order-events.ts';
+import {
+  AcceptOrder,
+  ConfirmOrder,
+  OrderAccepted,
+  OrderConfirmed,
+  OrderPlaced,
+  OrderRejected,
+  RejectOrder,
+} from './events/order-events.ts';
 import { orderMigrations } from './migrations.ts';
 import { createOrderCommands } from './order-commands.ts';
 import { listOrderOverview, OrderOverview, type OrderSummary } from './order-overview.ts';
 import { type CatalogueProduct, createOrders } from './orders.ts';
 import { orderRoutesV1 } from './routes/v1.ts';
+import {
+  ChargePayment,
+  PaymentCharged,
+  PaymentDeclined,
+  PaymentRefunded,
+  RefundPayment,
+  ReleaseStock,
+  ReserveStock,
+  StockRejected,
+  StockReleased,
+  StockReserved,
+} from './saga/participants.ts';
+
+/**
+ * What order-service sends and handles: the order's events, the saga's commands to itself and
+ * its participants, and their replies (its AsyncAPI document; `outrig contract check`).
+ */
+const ORDER_EVENTS = {
+  publishes: [
+    OrderPlaced,
+    OrderAccepted,
+    OrderConfirmed,
+    OrderRejected,
+    AcceptOrder,
+    ConfirmOrder,
+    RejectOrder,
+    ReserveStock,
+    ReleaseStock,
+    ChargePayment,
+    RefundPayment,
+  ],
+  consumes: [
+    OrderPlaced,
+    AcceptOrder,
+    ConfirmOrder,
+    RejectOrder,
+    OrderAccepted,
+    OrderConfirmed,
+    OrderRejected,
+    StockReserved,
+    StockRejected,
+    StockReleased,
+    PaymentCharged,
+    PaymentDeclined,
+    PaymentRefunded,
+  ],
+};
+
 import { orderSaga } from './saga/order-saga.ts';
 
 /**
@@ -45,7 +101,11 @@ export async function createOrderService(
     home: config.outrigHome,
     migrations: await orderMigrations(),
   });
-  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
+  const bus = await connectMessaging(service, {
+    ...messagingOptions(config, db),
+    metrics: service.metrics,
+    events: ORDER_EVENTS, // → /asyncapi.json
+  });
 
   // Prices and names come from the catalogue of the caller's tenant (a public read).
   const inventory = service.client('inventory-service');

@@ -3,7 +3,13 @@ import { connectDatabase } from '@outrig/db';
 import { connectDiscovery, discoveryOptions } from '@outrig/discovery';
 import { connectMessaging, messagingOptions } from '@outrig/messaging';
 import { config as serviceConfig } from './config.ts';
-import { ChargePayment } from './events/payment-events.ts';
+import {
+  ChargePayment,
+  PaymentCharged,
+  PaymentDeclined,
+  PaymentRefunded,
+  RefundPayment,
+} from './events/payment-events.ts';
 import { paymentMigrations } from './migrations.ts';
 import { createPaymentCommands } from './payments.ts';
 import { FakeProvider } from './provider.ts';
@@ -33,7 +39,15 @@ export async function createPaymentService(
     home: config.outrigHome,
     migrations: await paymentMigrations(),
   });
-  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
+  const bus = await connectMessaging(service, {
+    ...messagingOptions(config, db),
+    metrics: service.metrics,
+    // → /asyncapi.json
+    events: {
+      publishes: [PaymentCharged, PaymentDeclined, PaymentRefunded],
+      consumes: [ChargePayment, RefundPayment],
+    },
+  });
   const provider = new FakeProvider({
     declineAbove: config.paymentDeclineAbove,
     answering: !config.paymentProviderSilent,
