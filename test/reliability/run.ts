@@ -72,12 +72,7 @@ const plan: { scenario: Scenario; optional: boolean }[] = [
   { scenario: killStorm('redis', KILL_STORM_SMALL), optional: false },
   { scenario: sagas(), optional: false },
   { scenario: brokerRestart('kafka'), optional: false },
-  // Opt-in (RELIABILITY_ONLY=kill-storm[kafka]): on the merged main it lost events and broke
-  // per-key order (lost=154 order_violations=136) — a member killed mid-rebalance lets a key run
-  // on two members; to be fixed in the adapter before it joins the default run.
-  ...(only.some((o) => o.includes('kafka'))
-    ? [{ scenario: killStorm('kafka', KAFKA_KILL_STORM_DEFAULTS), optional: false }]
-    : []),
+  { scenario: killStorm('kafka', KAFKA_KILL_STORM_DEFAULTS), optional: false },
   { scenario: killStorm('postgres'), optional: true },
   // RabbitMQ last and optional: each stop and boot of a node takes 10–30 s (over a minute on a
   // loaded machine), so they run when the budget allows (raise RELIABILITY_BUDGET_S, or

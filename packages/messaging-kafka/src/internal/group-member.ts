@@ -5,6 +5,7 @@ import type { ResolvedKafkaBrokerOptions } from '../kafka-broker-options.ts';
 import { decodeEvent } from './binary-mode.ts';
 import { OffsetMetadata } from './offset-metadata.ts';
 import { PartitionQueue, type QueueEntry } from './partition-queue.ts';
+import { PartitionStart } from './partition-start.ts';
 
 /** Delay of the redelivery when a handler throws instead of settling its delivery. */
 const HANDLER_ERROR_NACK_MS = 1000;
@@ -35,6 +36,9 @@ export class GroupMember implements Subscription {
   readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   readonly #queues = new Map<string, PartitionQueue<Record>>();
+  /** `topic:partition` of the current assignment (since the last join). */
+  #owned = new Set<string>();
+  readonly #starts = new PartitionStart();
   readonly #metadata: OffsetMetadata;
   /** Offset of the first message of a newly owned partition, until its delivery count is recorded. */
   readonly #firstOffsets = new Map<PartitionQueue<Record>, bigint>();
@@ -149,12 +153,24 @@ export class GroupMember implements Subscription {
     stream.on('error', (err: Error) => this.#report(this.#consumerFailed(err)));
   }
 
-  /** A rebalance finished: forget the partitions this member no longer owns. */
+  /**
+   * A rebalance finished: forget the partitions this member no longer owns — their queues and
+   * the client's fetch position (so that, given back later without a committed offset, the
+   * partition starts from the group's fallback, not from where this member had read to).
+   * Runs before the stream's own join listener (registered first), which re-reads the committed
+   * offsets of the new assignment.
+   */
   #onJoin(): void {
     const owned = new Set<string>();
     for (const a of this.#consumer.assignments ?? []) {
       for (const p of a.partitions) owned.add(`${a.topic}:${p}`);
     }
+    for (const id of this.#owned) {
+      if (owned.has(id)) continue;
+      this.#stream?.offsetsToFetch.delete(id);
+      this.#starts.forget(id);
+    }
+    this.#owned = owned;
     for (const [id, queue] of this.#queues) {
       if (owned.has(id)) continue;
       queue.alive = false;
@@ -168,8 +184,24 @@ export class GroupMember implements Subscription {
   #onMessage(message: Record): void {
     if (this.#stopped) return;
     const id = `${message.topic}:${message.partition}`;
+    if (!this.#assigned(message.topic, message.partition)) {
+      // Fetched before a rebalance took the partition away: another member handles it now.
+      // The client moved its fetch position past these records: forget it (see #onJoin).
+      this.#stream?.offsetsToFetch.delete(id);
+      return;
+    }
     let queue = this.#queues.get(id);
     if (!queue) {
+      // The queue's first offset becomes the commit position: it must be where this assignment
+      // starts (see PartitionStart), or a commit would skip messages nobody handled.
+      const start = this.#stream?.offsetsCommitted.get(id);
+      const admitted = this.#starts.admit(id, message.offset, start);
+      // Not read yet (the client re-reads the offsets after every join, and fetches nothing
+      // until it has): without a committed offset it would keep its own position, now past
+      // these records, instead of the fallback — forget it.
+      if (start === undefined) this.#stream?.offsetsToFetch.delete(id);
+      else if (admitted === 'rewind') this.#stream?.offsetsToFetch.set(id, start);
+      if (admitted !== 'open') return;
       queue = new PartitionQueue<Record>(message.topic, message.partition);
       this.#queues.set(id, queue);
       this.#firstOffsets.set(queue, message.offset);
@@ -182,6 +214,13 @@ export class GroupMember implements Subscription {
     if (this.#buffered >= this.#deps.options.maxBuffered) this.#stream?.pause();
     if (pushed !== 'queued') this.#ready.push(pushed);
     this.#dispatch();
+  }
+
+  /** Whether the client's current assignment has the partition (it changes before `#onJoin` runs). */
+  #assigned(topic: string, partition: number): boolean {
+    return (this.#consumer.assignments ?? []).some(
+      (a) => a.topic === topic && a.partitions.includes(partition),
+    );
   }
 
   #dispatch(): void {
