@@ -1,5 +1,5 @@
 import type { Delivery, DeliveryHandler } from '@outrig/messaging';
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { RabbitMqErrors } from '../errors.ts';
 import type { AmqpSession } from './amqp-session.ts';
 import { withTimeout } from './amqp-session.ts';
@@ -37,6 +37,10 @@ export class PartitionConsumer {
   readonly #deps: PartitionConsumerDeps;
   #wanted = false;
   #channel: Channel | undefined;
+  /** The connection `#channel` was opened on. */
+  #channelConnection: ChannelModel | undefined;
+  /** Raised by `reset()`: an open that started before it discards its channel. */
+  #epoch = 0;
   #busy: Promise<void> = Promise.resolve();
   #sync: Promise<void> = Promise.resolve();
   #stopping: AbortController = new AbortController();
@@ -66,9 +70,18 @@ export class PartitionConsumer {
    * still running on the old channel: it can no longer ack, and the Outrig consumer may keep
    * retrying it for a long time. (Its key's redelivery waits behind it in the consumer's
    * per-key lock, so the key stays in order in this process.)
+   *
+   * A channel already opened on the new connection is kept: a rebalance (another member
+   * answering our hello) can get there before the reset. Dropping it without closing it left a
+   * second consumer of ours on the single-active-consumer queue — the active one, whose
+   * deliveries nobody handled or acked, so the partition stalled for good.
    */
   reset(): Promise<void> {
+    const live = this.#deps.session.connection;
+    if (this.#channel && live && this.#channelConnection === live) return this.want(this.#wanted);
+    this.#epoch++;
     this.#channel = undefined;
+    this.#channelConnection = undefined;
     this.#stopping.abort();
     this.#busy = Promise.resolve();
     this.#sync = Promise.resolve();
@@ -87,6 +100,7 @@ export class PartitionConsumer {
       this.#stopping.abort();
       await this.#busy;
       this.#channel = undefined;
+      this.#channelConnection = undefined;
       await withTimeout(channel.close(), this.#deps.requestTimeoutMs).catch(() => {});
     }
   }
@@ -95,31 +109,48 @@ export class PartitionConsumer {
     const { session, queue, requestTimeoutMs } = this.#deps;
     const connection = session.connection;
     if (!connection) return; // reconnecting: reset() re-opens
+    const epoch = this.#epoch;
     const channel = await withTimeout(connection.createChannel(), requestTimeoutMs);
     channel.on('error', () => {});
+    if (epoch !== this.#epoch || this.#channel || !this.#wanted) {
+      // A reset (or another open) overtook this one: one consumer per queue and member only.
+      void withTimeout(channel.close(), requestTimeoutMs).catch(() => {});
+      return;
+    }
     channel.on('close', () => {
       if (this.#channel !== channel) return;
       // Closed by the server (queue deleted, consumer timeout, …) while the connection lives.
       this.#channel = undefined;
+      this.#channelConnection = undefined;
       setTimeout(() => {
         if (this.#wanted && !session.dead) void this.want(true);
       }, RESTART_DELAY_MS).unref();
     });
     this.#stopping = new AbortController();
     this.#channel = channel;
+    this.#channelConnection = connection;
     try {
       await withTimeout(channel.prefetch(1), requestTimeoutMs);
       await withTimeout(
         channel.consume(queue, (msg) => {
           if (!msg) return; // cancelled by the server: the channel closes next
           // Handing the partition over: leave it unacked, the close returns it to the queue's head.
-          if (this.#stopping.signal.aborted || this.#channel !== channel) return;
+          if (this.#stopping.signal.aborted && this.#channel === channel) return;
+          if (this.#channel !== channel) {
+            // A channel this consumer no longer uses: close it, so the message goes back to the
+            // queue's head and the queue to our current consumer (or another member's).
+            void withTimeout(channel.close(), requestTimeoutMs).catch(() => {});
+            return;
+          }
           this.#busy = this.#handle(channel, msg);
         }),
         requestTimeoutMs,
       );
     } catch (error) {
-      this.#channel = undefined;
+      if (this.#channel === channel) {
+        this.#channel = undefined;
+        this.#channelConnection = undefined;
+      }
       void withTimeout(channel.close(), requestTimeoutMs).catch(() => {});
       throw error;
     }
