@@ -1,3 +1,4 @@
+import { optionChecks } from '@outrig/messaging/adapter-kit';
 import { KafkaErrors } from './errors.ts';
 
 /** Options of {@link createKafkaBroker}. */
@@ -142,16 +143,8 @@ function parseBrokers(brokers: unknown): string[] {
   });
 }
 
-function checkInt(option: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(option, `${String(value)} is not an integer in ${min}…${max}`);
-  }
-}
-
-function checkBoolean(option: string, value: unknown): void {
-  if (typeof value !== 'boolean') throw invalid(option, 'must be true or false');
-}
-
 function invalid(option: string, reason: string) {
   return KafkaErrors.KAFKA_OPTIONS_INVALID({ params: { option, reason } });
 }
+
+const { int: checkInt, boolean: checkBoolean } = optionChecks(invalid);

@@ -7,6 +7,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '@outrig/messaging';
+import { BrokerResources, checkSubscribe } from '@outrig/messaging/adapter-kit';
 import { Admin, compatibilityPartitioner, ProduceAcks, Producer } from '@platformatic/kafka';
 import { KafkaErrors } from './errors.ts';
 import { encodeEvent } from './internal/binary-mode.ts';
@@ -77,7 +78,7 @@ class PlatformaticKafkaBroker implements KafkaBroker {
   readonly #producer: Producer<Buffer, Buffer, Buffer, Buffer>;
   readonly #admin: Admin;
   readonly #members = new Set<GroupMember>();
-  readonly #publishes = new Set<Promise<unknown>>();
+  readonly #resources = new BrokerResources();
   #closing: Promise<void> | undefined;
 
   constructor(o: ResolvedKafkaBrokerOptions) {
@@ -104,9 +105,7 @@ class PlatformaticKafkaBroker implements KafkaBroker {
 
   publish(messages: readonly OutgoingMessage[]): Promise<PublishResult[]> {
     if (this.#closing) return Promise.reject(KafkaErrors.KAFKA_BROKER_CLOSED());
-    const publishing = this.#publish(messages);
-    this.#publishes.add(publishing);
-    return publishing.finally(() => this.#publishes.delete(publishing));
+    return this.#resources.track(this.#publish(messages));
   }
 
   /**
@@ -159,20 +158,20 @@ class PlatformaticKafkaBroker implements KafkaBroker {
     handler: DeliveryHandler,
   ): Promise<Subscription> {
     if (this.#closing) throw KafkaErrors.KAFKA_BROKER_CLOSED();
-    const { group, maxInFlight = DEFAULT_MAX_IN_FLIGHT, startFrom = 'earliest' } = options ?? {};
-    if (!Array.isArray(topics) || topics.length === 0) throw invalid('give at least one topic');
-    for (const topic of topics) {
-      if (typeof topic !== 'string' || !TOPIC.test(this.#kafkaTopic(topic))) {
-        throw KafkaErrors.KAFKA_TOPIC_INVALID({ params: { topic: String(topic) } });
-      }
-    }
-    if (typeof group !== 'string' || !GROUP.test(group)) {
-      throw invalid(`group "${String(group)}" must be 1–200 letters, digits, ., _ or -`);
-    }
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
-      throw invalid('maxInFlight must be an integer ≥ 1');
-    if (startFrom !== 'earliest' && startFrom !== 'latest')
-      throw invalid("startFrom is 'earliest' or 'latest'");
+    const { group, maxInFlight, startFrom } = checkSubscribe(topics, options, {
+      defaultMaxInFlight: DEFAULT_MAX_IN_FLIGHT,
+      assertTopic: (topic) => {
+        if (typeof topic !== 'string' || !TOPIC.test(this.#kafkaTopic(topic))) {
+          throw KafkaErrors.KAFKA_TOPIC_INVALID({ params: { topic: String(topic) } });
+        }
+      },
+      assertGroup: (group) => {
+        if (typeof group !== 'string' || !GROUP.test(group)) {
+          throw invalid(`group "${String(group)}" must be 1–200 letters, digits, ., _ or -`);
+        }
+      },
+      invalid,
+    });
     const member = await GroupMember.open(
       {
         options: this.#o,
@@ -208,7 +207,7 @@ class PlatformaticKafkaBroker implements KafkaBroker {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.allSettled([...this.#members].map((m) => m.close()));
-      await Promise.allSettled([...this.#publishes]);
+      await this.#resources.drain();
       await Promise.allSettled([this.#producer.close(), this.#admin.close()]);
     })();
     return this.#closing;

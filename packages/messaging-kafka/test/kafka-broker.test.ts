@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudEvent, Delivery } from '@outrig/messaging';
-import { KafkaMock, kafkaMockAvailable } from '@outrig/testing';
+import { KafkaMock, kafkaMockAvailable, makeTestEvent, waitFor as waitForCheck } from '@outrig/testing';
 import { Consumer, compatibilityPartitioner, Producer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from '../src/index.ts';
@@ -197,24 +197,10 @@ describe.skipIf(!ok)('Kafka broker (librdkafka mock cluster)', () => {
 });
 
 function makeEvent(key: string, data: unknown = { n: 1 }): CloudEvent {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: '/services/test',
-    type: 'thing.changed',
-    subject: key,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data,
-    aggregatetype: 'thing',
-    aggregateversion: 1,
-  };
+  return makeTestEvent(key, 1, data);
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Group joins on the mock take seconds: a longer default than the shared helper's. */
+function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  return waitForCheck(what, check, timeoutMs);
 }

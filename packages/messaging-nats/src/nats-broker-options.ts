@@ -1,4 +1,5 @@
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import { optionChecks } from '@outrig/messaging/adapter-kit';
 import { NatsErrors } from './errors.ts';
 
 /** Options of {@link createNatsBroker}. Give `servers` (we connect and own it) or `connection` (yours). */
@@ -138,12 +139,8 @@ function checkServer(server: string): void {
   }
 }
 
-function checkInt(option: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(option, `${String(value)} is not an integer in ${min}…${max}`);
-  }
-}
-
 function invalid(option: string, reason: string) {
   return NatsErrors.NATS_OPTIONS_INVALID({ params: { option, reason } });
 }
+
+const { int: checkInt } = optionChecks(invalid);

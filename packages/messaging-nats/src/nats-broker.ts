@@ -10,11 +10,11 @@ import type {
   Subscription,
   TailHandler,
 } from '@outrig/messaging';
+import { BrokerResources, Semaphore } from '@outrig/messaging/adapter-kit';
 import { NatsErrors } from './errors.ts';
 import { openGroupSubscription } from './internal/group-subscription.ts';
 import { ensureStream } from './internal/jetstream-setup.ts';
 import { publishBatch } from './internal/publisher.ts';
-import { Semaphore } from './internal/semaphore.ts';
 import { openTail } from './internal/tail-consumer.ts';
 import { withTimeout } from './internal/with-timeout.ts';
 import {
@@ -78,8 +78,7 @@ class JetStreamBroker implements NatsBroker {
   readonly #o: ResolvedNatsBrokerOptions;
   /** One stream check per topic per broker; dropped on failure so the next call retries. */
   readonly #streams = new Map<string, Promise<string>>();
-  readonly #subscriptions = new Set<Subscription>();
-  readonly #publishes = new Set<Promise<unknown>>();
+  readonly #resources = new BrokerResources();
   readonly #publishSlots = new Semaphore(MAX_PUBLISH_IN_FLIGHT);
   #closing: Promise<void> | undefined;
 
@@ -91,7 +90,7 @@ class JetStreamBroker implements NatsBroker {
   }
 
   publish(messages: readonly OutgoingMessage[]): Promise<PublishResult[]> {
-    if (this.#closing) return Promise.reject(NatsErrors.NATS_BROKER_CLOSED());
+    if (this.#resources.closing) return Promise.reject(NatsErrors.NATS_BROKER_CLOSED());
     const publishing = publishBatch(
       {
         js: this.#js,
@@ -104,8 +103,7 @@ class JetStreamBroker implements NatsBroker {
       },
       messages,
     );
-    this.#publishes.add(publishing);
-    return publishing.finally(() => this.#publishes.delete(publishing));
+    return this.#resources.track(publishing);
   }
 
   async subscribe(
@@ -113,7 +111,7 @@ class JetStreamBroker implements NatsBroker {
     options: SubscribeOptions,
     handler: DeliveryHandler,
   ): Promise<Subscription> {
-    if (this.#closing) throw NatsErrors.NATS_BROKER_CLOSED();
+    if (this.#resources.closing) throw NatsErrors.NATS_BROKER_CLOSED();
     const inner = await openGroupSubscription(
       {
         nc: this.connection,
@@ -126,33 +124,15 @@ class JetStreamBroker implements NatsBroker {
       options,
       handler,
     );
-    if (this.#closing) {
-      // close() ran while the consumers were being created: do not leave workers behind.
-      await inner.close();
-      throw NatsErrors.NATS_BROKER_CLOSED();
-    }
-    const subscription: Subscription = {
-      close: async () => {
-        this.#subscriptions.delete(subscription);
-        await inner.close();
-      },
-    };
-    this.#subscriptions.add(subscription);
-    return subscription;
+    // close() ran while the consumers were being created: no workers are left behind.
+    return this.#resources.adopt(inner, () => NatsErrors.NATS_BROKER_CLOSED());
   }
 
   /** Ordered (ephemeral, unacked) consumers from each stream's end, deleted on close. */
   async tail(topics: readonly string[], handler: TailHandler): Promise<Subscription> {
-    if (this.#closing) throw NatsErrors.NATS_BROKER_CLOSED();
+    if (this.#resources.closing) throw NatsErrors.NATS_BROKER_CLOSED();
     const inner = await openTail({ js: this.#js, jsm: this.#jsm, options: this.#o }, topics, handler);
-    const subscription: Subscription = {
-      close: async () => {
-        this.#subscriptions.delete(subscription);
-        await inner.close();
-      },
-    };
-    this.#subscriptions.add(subscription);
-    return subscription;
+    return this.#resources.adopt(inner, () => NatsErrors.NATS_BROKER_CLOSED());
   }
 
   async ping(): Promise<void> {
@@ -165,8 +145,7 @@ class JetStreamBroker implements NatsBroker {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#subscriptions].map((s) => s.close()));
-      await Promise.allSettled([...this.#publishes]);
+      await this.#resources.drain();
       const nc = this.connection;
       if (nc.isClosed()) return;
       // drain() flushes what is buffered (acks included) before closing; a connection the

@@ -1,3 +1,4 @@
+import { optionChecks } from '@outrig/messaging/adapter-kit';
 import { RabbitMqErrors } from './errors.ts';
 
 /** Options of {@link createRabbitMqBroker}. */
@@ -103,12 +104,8 @@ function checkUrl(value: string): void {
     throw invalid('url', 'must start with amqp:// or amqps://');
 }
 
-function checkInt(option: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(option, `${String(value)} is not an integer in ${min}…${max}`);
-  }
-}
-
 function invalid(option: string, reason: string) {
   return RabbitMqErrors.RABBITMQ_OPTIONS_INVALID({ params: { option, reason } });
 }
+
+const { int: checkInt } = optionChecks(invalid);

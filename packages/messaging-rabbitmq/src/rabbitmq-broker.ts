@@ -7,6 +7,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '@outrig/messaging';
+import { BrokerResources } from '@outrig/messaging/adapter-kit';
 import type { ChannelModel } from 'amqplib';
 import { RabbitMqErrors } from './errors.ts';
 import { AmqpSession, withTimeout } from './internal/amqp-session.ts';
@@ -60,8 +61,7 @@ class AmqpBroker implements RabbitMqBroker {
   readonly #session: AmqpSession;
   readonly #o: ResolvedRabbitMqBrokerOptions;
   readonly #publisher: Publisher;
-  readonly #subscriptions = new Set<Subscription>();
-  readonly #publishes = new Set<Promise<unknown>>();
+  readonly #resources = new BrokerResources();
   #closing: Promise<void> | undefined;
 
   constructor(session: AmqpSession, o: ResolvedRabbitMqBrokerOptions) {
@@ -75,10 +75,8 @@ class AmqpBroker implements RabbitMqBroker {
   }
 
   publish(messages: readonly OutgoingMessage[]): Promise<PublishResult[]> {
-    if (this.#closing) return Promise.reject(RabbitMqErrors.RABBITMQ_BROKER_CLOSED());
-    const publishing = this.#publisher.publish(messages);
-    this.#publishes.add(publishing);
-    return publishing.finally(() => this.#publishes.delete(publishing));
+    if (this.#resources.closing) return Promise.reject(RabbitMqErrors.RABBITMQ_BROKER_CLOSED());
+    return this.#resources.track(this.#publisher.publish(messages));
   }
 
   async subscribe(
@@ -86,20 +84,9 @@ class AmqpBroker implements RabbitMqBroker {
     options: SubscribeOptions,
     handler: DeliveryHandler,
   ): Promise<Subscription> {
-    if (this.#closing) throw RabbitMqErrors.RABBITMQ_BROKER_CLOSED();
+    if (this.#resources.closing) throw RabbitMqErrors.RABBITMQ_BROKER_CLOSED();
     const inner = await openGroupSubscription(this.#session, this.#o, topics, options, handler);
-    if (this.#closing) {
-      await inner.close();
-      throw RabbitMqErrors.RABBITMQ_BROKER_CLOSED();
-    }
-    const subscription: Subscription = {
-      close: async () => {
-        this.#subscriptions.delete(subscription);
-        await inner.close();
-      },
-    };
-    this.#subscriptions.add(subscription);
-    return subscription;
+    return this.#resources.adopt(inner, () => RabbitMqErrors.RABBITMQ_BROKER_CLOSED());
   }
 
   async ping(): Promise<void> {
@@ -116,8 +103,7 @@ class AmqpBroker implements RabbitMqBroker {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#subscriptions].map((s) => s.close()));
-      await Promise.allSettled([...this.#publishes]);
+      await this.#resources.drain();
       await this.#publisher.close();
       await this.#session.close();
     })();

@@ -1,3 +1,4 @@
+import { optionChecks } from '@outrig/messaging/adapter-kit';
 import type { Redis, RedisOptions } from 'ioredis';
 import { RedisBusErrors } from './errors.ts';
 
@@ -108,12 +109,8 @@ function checkUrl(value: string): void {
     throw invalid('url', 'must start with redis:// or rediss://');
 }
 
-function checkInt(option: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(option, `${String(value)} is not an integer in ${min}…${max}`);
-  }
-}
-
 function invalid(option: string, reason: string) {
   return RedisBusErrors.REDIS_BUS_OPTIONS_INVALID({ params: { option, reason } });
 }
+
+const { int: checkInt } = optionChecks(invalid);

@@ -7,6 +7,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '@outrig/messaging';
+import { BrokerResources } from '@outrig/messaging/adapter-kit';
 import { Redis } from 'ioredis';
 import { RedisBusErrors } from './errors.ts';
 import { openGroupMember } from './internal/group-member.ts';
@@ -69,8 +70,7 @@ class StreamsBroker implements RedisBroker {
   };
   readonly client: Redis;
   readonly #o: ResolvedRedisBrokerOptions;
-  readonly #subscriptions = new Set<Subscription>();
-  readonly #publishes = new Set<Promise<unknown>>();
+  readonly #resources = new BrokerResources();
   readonly #readers = new Set<Redis>();
   readonly #dead: Promise<void>;
   #closing: Promise<void> | undefined;
@@ -87,10 +87,8 @@ class StreamsBroker implements RedisBroker {
   }
 
   publish(messages: readonly OutgoingMessage[]): Promise<PublishResult[]> {
-    if (this.#closing) return Promise.reject(RedisBusErrors.REDIS_BUS_CLOSED());
-    const publishing = publishBatch(this.client, this.#o, messages);
-    this.#publishes.add(publishing);
-    return publishing.finally(() => this.#publishes.delete(publishing));
+    if (this.#resources.closing) return Promise.reject(RedisBusErrors.REDIS_BUS_CLOSED());
+    return this.#resources.track(publishBatch(this.client, this.#o, messages));
   }
 
   async subscribe(
@@ -98,25 +96,14 @@ class StreamsBroker implements RedisBroker {
     options: SubscribeOptions,
     handler: DeliveryHandler,
   ): Promise<Subscription> {
-    if (this.#closing) throw RedisBusErrors.REDIS_BUS_CLOSED();
+    if (this.#resources.closing) throw RedisBusErrors.REDIS_BUS_CLOSED();
     const inner = await openGroupMember(
       { client: this.client, o: this.#o, connect: () => this.#reader(), dead: this.#dead },
       topics,
       options,
       handler,
     );
-    if (this.#closing) {
-      await inner.close();
-      throw RedisBusErrors.REDIS_BUS_CLOSED();
-    }
-    const subscription: Subscription = {
-      close: async () => {
-        this.#subscriptions.delete(subscription);
-        await inner.close();
-      },
-    };
-    this.#subscriptions.add(subscription);
-    return subscription;
+    return this.#resources.adopt(inner, () => RedisBusErrors.REDIS_BUS_CLOSED());
   }
 
   async ping(): Promise<void> {
@@ -129,8 +116,7 @@ class StreamsBroker implements RedisBroker {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#subscriptions].map((s) => s.close()));
-      await Promise.allSettled([...this.#publishes]);
+      await this.#resources.drain();
       for (const reader of this.#readers) reader.disconnect();
       if (!this.#o.client) {
         await withTimeout(this.client.quit(), this.#o.requestTimeoutMs).catch(() => this.client.disconnect());

@@ -1,4 +1,5 @@
 export { binaryAvailable, binaryPath } from './binaries.ts';
+export { makeTestEvent, uniqueSuffix, waitFor } from './broker-test-helpers.ts';
 export type { BrokerConformanceOptions } from './conformance/broker-conformance-options.ts';
 export type { ConformanceCheck } from './conformance/conformance-check.ts';
 export {

@@ -1,11 +1,11 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DeliveryHandler, SubscribeOptions, Subscription } from '@outrig/messaging';
+import { checkSubscribe, Semaphore } from '@outrig/messaging/adapter-kit';
 import { NatsErrors } from '../errors.ts';
 import type { ResolvedNatsBrokerOptions } from '../nats-broker-options.ts';
 import { assertGroup, assertTopic, ensureConsumer } from './jetstream-setup.ts';
 import { PartitionWorker } from './partition-worker.ts';
-import { Semaphore } from './semaphore.ts';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
 
@@ -28,13 +28,17 @@ export async function openGroupSubscription(
   options: SubscribeOptions,
   handler: DeliveryHandler,
 ): Promise<Subscription> {
-  const { group, maxInFlight = DEFAULT_MAX_IN_FLIGHT, startFrom = 'earliest' } = options;
-  if (topics.length === 0) throw invalid('give at least one topic');
-  for (const topic of topics) assertTopic(topic);
-  assertGroup(group);
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalid('maxInFlight must be an integer ≥ 1');
-  if (startFrom !== 'earliest' && startFrom !== 'latest')
-    throw invalid("startFrom is 'earliest' or 'latest'");
+  const {
+    topics: unique,
+    group,
+    maxInFlight,
+    startFrom,
+  } = checkSubscribe(topics, options, {
+    defaultMaxInFlight: DEFAULT_MAX_IN_FLIGHT,
+    assertTopic,
+    assertGroup,
+    invalid,
+  });
 
   const { nc, js, jsm, options: o } = deps;
   const slots = new Semaphore(maxInFlight);
@@ -50,7 +54,7 @@ export async function openGroupSubscription(
   // Create every durable before resolving: once subscribe() returns, the group exists and
   // nothing published afterwards can be missed (this matters for startFrom 'latest').
   const setups = await Promise.all(
-    [...new Set(topics)].map(async (topic) => {
+    unique.map(async (topic) => {
       const stream = await deps.ensureStream(topic);
       return Promise.all(
         partitions.map(async (p) => {

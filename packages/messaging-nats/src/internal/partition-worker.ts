@@ -1,9 +1,9 @@
 import type { ConsumerInfo, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Delivery, DeliveryHandler } from '@outrig/messaging';
+import type { Semaphore } from '@outrig/messaging/adapter-kit';
 import { NatsErrors } from '../errors.ts';
 import { decodeEvent } from './binary-mode.ts';
-import type { Semaphore } from './semaphore.ts';
 
 /** Delay of the redelivery when a handler throws instead of settling its delivery. */
 const HANDLER_ERROR_NACK_MS = 1000;

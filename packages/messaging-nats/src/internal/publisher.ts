@@ -1,10 +1,10 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { OutgoingMessage, PublishResult } from '@outrig/messaging';
+import { publishInKeyOrder, type Semaphore } from '@outrig/messaging/adapter-kit';
 import { NatsErrors } from '../errors.ts';
 import { partitionForKey } from '../partition.ts';
 import { encodeEvent } from './binary-mode.ts';
 import { assertTopic, partitionSubject } from './jetstream-setup.ts';
-import type { Semaphore } from './semaphore.ts';
 
 export interface PublisherDeps {
   readonly js: JetStreamClient;
@@ -28,35 +28,16 @@ export async function publishBatch(
   deps: PublisherDeps,
   messages: readonly OutgoingMessage[],
 ): Promise<PublishResult[]> {
-  const results: PublishResult[] = new Array(messages.length);
   const topicReady = new Map<string, Promise<Error | undefined>>();
   for (const { topic } of messages) {
     if (topicReady.has(topic)) continue;
     topicReady.set(topic, prepareTopic(deps, topic));
   }
-  const chains = new Map<string, number[]>();
-  messages.forEach((message, index) => {
-    const chain = chains.get(message.key);
-    if (chain) chain.push(index);
-    else chains.set(message.key, [index]);
-  });
-  await Promise.all(
-    [...chains.values()].map(async (chain) => {
-      let failed = false;
-      for (const index of chain) {
-        const message = messages[index]!;
-        if (failed) {
-          const { event, key } = message;
-          const error = NatsErrors.NATS_PUBLISH_SKIPPED({ params: { id: event.id, key } });
-          results[index] = { ok: false, error };
-          continue;
-        }
-        results[index] = await publishOne(deps, message, await topicReady.get(message.topic));
-        failed = !results[index].ok;
-      }
-    }),
+  return publishInKeyOrder(
+    messages,
+    async (message) => publishOne(deps, message, await topicReady.get(message.topic)),
+    ({ event, key }) => NatsErrors.NATS_PUBLISH_SKIPPED({ params: { id: event.id, key } }),
   );
-  return results;
 }
 
 async function prepareTopic(deps: PublisherDeps, topic: string): Promise<Error | undefined> {

@@ -1,10 +1,10 @@
 import type { DeliveryHandler, SubscribeOptions, Subscription } from '@outrig/messaging';
+import { checkSubscribe, Semaphore } from '@outrig/messaging/adapter-kit';
 import { RabbitMqErrors } from '../errors.ts';
 import type { ResolvedRabbitMqBrokerOptions } from '../rabbitmq-broker-options.ts';
 import { type AmqpSession, sleep } from './amqp-session.ts';
 import { Membership } from './membership.ts';
 import { PartitionConsumer } from './partition-consumer.ts';
-import { Semaphore } from './semaphore.ts';
 import { assertGroup, assertTopic, declareGroup, names } from './topology.ts';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -21,15 +21,17 @@ export async function openGroupSubscription(
   options: SubscribeOptions,
   handler: DeliveryHandler,
 ): Promise<Subscription> {
-  const { group, maxInFlight = DEFAULT_MAX_IN_FLIGHT, startFrom = 'earliest' } = options;
-  if (topics.length === 0) throw invalid('give at least one topic');
-  for (const topic of topics) assertTopic(topic);
-  assertGroup(group);
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalid('maxInFlight must be an integer ≥ 1');
-  if (startFrom !== 'earliest' && startFrom !== 'latest')
-    throw invalid("startFrom is 'earliest' or 'latest'");
+  const {
+    topics: unique,
+    group,
+    maxInFlight,
+  } = checkSubscribe(topics, options, {
+    defaultMaxInFlight: DEFAULT_MAX_IN_FLIGHT,
+    assertTopic,
+    assertGroup,
+    invalid,
+  });
 
-  const unique = [...new Set(topics)];
   const onError = (error: Error) => {
     try {
       o.onError(error);

@@ -1,10 +1,10 @@
 import type { Delivery, DeliveryHandler } from '@outrig/messaging';
+import type { Semaphore } from '@outrig/messaging/adapter-kit';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { RabbitMqErrors } from '../errors.ts';
 import type { AmqpSession } from './amqp-session.ts';
 import { withTimeout } from './amqp-session.ts';
 import { decodeEvent } from './binary-mode.ts';
-import type { Semaphore } from './semaphore.ts';
 
 /** Delay of the retry when a handler throws instead of settling its delivery. */
 const HANDLER_ERROR_NACK_MS = 1000;

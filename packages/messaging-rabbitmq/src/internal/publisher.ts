@@ -1,5 +1,6 @@
 import { isOutrigError } from '@outrig/core/errors';
 import type { OutgoingMessage, PublishResult } from '@outrig/messaging';
+import { publishInKeyOrder } from '@outrig/messaging/adapter-kit';
 import type { ConfirmChannel } from 'amqplib';
 import { RabbitMqErrors } from '../errors.ts';
 import { partitionForKey } from '../partition.ts';
@@ -28,29 +29,11 @@ export class Publisher {
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<PublishResult[]> {
-    const results: PublishResult[] = new Array(messages.length);
-    const chains = new Map<string, number[]>();
-    messages.forEach((message, index) => {
-      const chain = chains.get(message.key);
-      if (chain) chain.push(index);
-      else chains.set(message.key, [index]);
-    });
-    await Promise.all(
-      [...chains.values()].map(async (chain) => {
-        let failed = false;
-        for (const index of chain) {
-          const message = messages[index]!;
-          if (failed) {
-            const params = { id: message.event.id, key: message.key };
-            results[index] = { ok: false, error: RabbitMqErrors.RABBITMQ_PUBLISH_SKIPPED({ params }) };
-            continue;
-          }
-          results[index] = await this.#publishOne(message);
-          failed = !results[index].ok;
-        }
-      }),
+    return publishInKeyOrder(
+      messages,
+      (message) => this.#publishOne(message),
+      ({ event, key }) => RabbitMqErrors.RABBITMQ_PUBLISH_SKIPPED({ params: { id: event.id, key } }),
     );
-    return results;
   }
 
   async close(): Promise<void> {

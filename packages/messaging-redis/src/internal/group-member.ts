@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DeliveryHandler, SubscribeOptions, Subscription } from '@outrig/messaging';
+import { checkSubscribe, Semaphore } from '@outrig/messaging/adapter-kit';
 import type { Redis } from 'ioredis';
 import { RedisBusErrors } from '../errors.ts';
 import { fnv1a32 } from '../partition.ts';
@@ -7,7 +8,6 @@ import type { ResolvedRedisBrokerOptions } from '../redis-broker-options.ts';
 import { assertGroup, assertTopic, names } from './names.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { HEARTBEAT, LEASE, LEAVE, RELEASE } from './scripts.ts';
-import { Semaphore } from './semaphore.ts';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
 
@@ -34,16 +34,19 @@ export async function openGroupMember(
   options: SubscribeOptions,
   handler: DeliveryHandler,
 ): Promise<Subscription> {
-  const { group, maxInFlight = DEFAULT_MAX_IN_FLIGHT, startFrom = 'earliest' } = options;
-  if (topics.length === 0) throw invalid('give at least one topic');
-  for (const topic of topics) assertTopic(topic);
-  assertGroup(group);
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw invalid('maxInFlight must be an integer ≥ 1');
-  if (startFrom !== 'earliest' && startFrom !== 'latest')
-    throw invalid("startFrom is 'earliest' or 'latest'");
+  const {
+    topics: unique,
+    group,
+    maxInFlight,
+    startFrom,
+  } = checkSubscribe(topics, options, {
+    defaultMaxInFlight: DEFAULT_MAX_IN_FLIGHT,
+    assertTopic,
+    assertGroup,
+    invalid,
+  });
 
   const { client, o } = deps;
-  const unique = [...new Set(topics)];
   const member = randomBytes(8).toString('hex');
   const startId = startFrom === 'earliest' ? '0' : '$';
   const slots = new Semaphore(maxInFlight);

@@ -1,9 +1,9 @@
 import type { Delivery, DeliveryHandler } from '@outrig/messaging';
+import type { Semaphore } from '@outrig/messaging/adapter-kit';
 import type { Redis } from 'ioredis';
 import { RedisBusErrors } from '../errors.ts';
 import { decodeEvent } from './binary-mode.ts';
 import { FENCED_ACK } from './scripts.ts';
-import type { Semaphore } from './semaphore.ts';
 
 /** Delay of the retry when a handler throws instead of settling its delivery. */
 const HANDLER_ERROR_NACK_MS = 1000;

@@ -1,5 +1,6 @@
 import { isOutrigError } from '@outrig/core/errors';
 import type { OutgoingMessage, PublishResult } from '@outrig/messaging';
+import { publishInKeyOrder } from '@outrig/messaging/adapter-kit';
 import type { Redis } from 'ioredis';
 import { RedisBusErrors } from '../errors.ts';
 import { partitionForKey } from '../partition.ts';
@@ -18,29 +19,11 @@ export async function publishBatch(
   o: ResolvedRedisBrokerOptions,
   messages: readonly OutgoingMessage[],
 ): Promise<PublishResult[]> {
-  const results: PublishResult[] = new Array(messages.length);
-  const chains = new Map<string, number[]>();
-  messages.forEach((message, index) => {
-    const chain = chains.get(message.key);
-    if (chain) chain.push(index);
-    else chains.set(message.key, [index]);
-  });
-  await Promise.all(
-    [...chains.values()].map(async (chain) => {
-      let failed = false;
-      for (const index of chain) {
-        const message = messages[index]!;
-        if (failed) {
-          const params = { id: message.event.id, key: message.key };
-          results[index] = { ok: false, error: RedisBusErrors.REDIS_BUS_PUBLISH_SKIPPED({ params }) };
-          continue;
-        }
-        results[index] = await publishOne(client, o, message);
-        failed = !results[index].ok;
-      }
-    }),
+  return publishInKeyOrder(
+    messages,
+    (message) => publishOne(client, o, message),
+    ({ event, key }) => RedisBusErrors.REDIS_BUS_PUBLISH_SKIPPED({ params: { id: event.id, key } }),
   );
-  return results;
 }
 
 async function publishOne(
