@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '@outrig/core';
 import { createLocalRegistry, type Registry } from '@outrig/discovery';
-import { createTestDatabase, serverAvailable, type TestDatabase } from '@outrig/testing';
+import {
+  createTestDatabase,
+  serverAvailable,
+  type TestDatabase,
+  verifyConsumerContracts,
+} from '@outrig/testing';
 import { type FuzzReport, fuzzApi } from '@outrig/testing/api-fuzz';
 import { run as outrig } from 'outrig';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,4 +219,38 @@ describe.skipIf(!hasPg)('outrig contract check passes on the shop', () => {
     const { diagnostics } = await new Parser().parse(JSON.stringify(merged));
     expect(diagnostics.filter((d) => d.severity === 0).map((d) => d.message)).toEqual([]);
   }, 60_000);
+});
+
+// Issue #15: consumer-driven contracts. What order-service's tests recorded it reads of
+// inventory-service (services/order-service/test/inventory-contract.test.ts) holds against the
+// real inventory-service, each provider state set up through its API.
+describe.skipIf(!hasPg)('consumer contracts hold against the real providers', () => {
+  it("inventory-service meets order-service's recorded expectations", async () => {
+    const inventory = running.get('inventory-service')!.url;
+    const { verified, violations } = await verifyConsumerContracts({
+      dir: join(import.meta.dirname, '..', 'contracts', 'consumers'),
+      provider: 'inventory-service',
+      baseUrl: inventory,
+      states: {
+        'a product with a price': async () => {
+          const res = await fetch(`${inventory}/api/v2/products?tenant=acme`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+            body: JSON.stringify({
+              name: 'Lamp',
+              sku: `lamp-${randomUUID().slice(0, 8)}`,
+              stock: 3,
+              price: { amount: 2500, currency: 'EUR' },
+            }),
+          });
+          expect(res.status).toBe(201);
+          const { data } = (await res.json()) as { data: { id: string } };
+          return { params: { id: data.id } };
+        },
+        'no such product': async () => ({ params: { id: randomUUID() } }),
+      },
+    });
+    expect(violations).toEqual([]);
+    expect(verified).toBeGreaterThanOrEqual(2);
+  });
 });

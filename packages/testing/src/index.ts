@@ -11,6 +11,18 @@ export {
   type ConsulDoubleOptions,
   startConsulDouble,
 } from './consul/consul-double.ts';
+export {
+  type ConsumerContract,
+  type ContractViolation,
+  consumerContract,
+  contractFile,
+  type Interaction,
+  type JsonType,
+  type ProviderStub,
+  stubProvider,
+  verifyConsumerContracts,
+  writeConsumerContract,
+} from './consumer-contracts.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export { ETCD_BINARY, EtcdServer, etcdInstalled, startEtcd } from './etcd/etcd-server.ts';
 export { type EventuallyOptions, eventually } from './eventually.ts';

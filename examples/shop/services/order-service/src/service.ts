@@ -1,5 +1,4 @@
 import { type CreateServiceOptions, createService, type Service } from '@outrig/core';
-import { isOutrigError } from '@outrig/core/errors';
 import { connectDatabase, createPgClient, migrate } from '@outrig/db';
 import { connectDiscovery, discoveryOptions } from '@outrig/discovery';
 import { connectMessaging, messagingOptions } from '@outrig/messaging';
@@ -10,6 +9,7 @@ import {
   registerSagaAdminRoutes,
   registerSagaMetrics,
 } from '@outrig/sagas';
+import { inventoryCatalogue } from './catalogue.ts';
 import { config as serviceConfig } from './config.ts';
 import { OrderErrors } from './errors.ts';
 import {
@@ -24,7 +24,7 @@ import {
 import { orderMigrations } from './migrations.ts';
 import { createOrderCommands } from './order-commands.ts';
 import { listOrderOverview, OrderOverview, type OrderSummary } from './order-overview.ts';
-import { type CatalogueProduct, createOrders } from './orders.ts';
+import { createOrders } from './orders.ts';
 import { orderRoutesV1 } from './routes/v1.ts';
 import {
   ChargePayment,
@@ -108,18 +108,7 @@ export async function createOrderService(
   });
 
   // Prices and names come from the catalogue of the caller's tenant (a public read).
-  const inventory = service.client('inventory-service');
-  const catalogue = async (tenant: string, id: string): Promise<CatalogueProduct | undefined> => {
-    try {
-      return await inventory.get<CatalogueProduct>('/api/v2/products/:id', {
-        params: { id },
-        query: { tenant },
-      });
-    } catch (error) {
-      if (isOutrigError(error) && error.code === 'PRODUCT_NOT_FOUND') return undefined;
-      throw error;
-    }
-  };
+  const catalogue = inventoryCatalogue(service);
   const orders = createOrders(db.sql, bus.outbox, catalogue);
 
   // The saga's own commands to this service (accept, confirm, reject), through the inbox.
