@@ -96,5 +96,15 @@ export const CliErrors = defineErrors({
     message:
       "Could not read {service}'s contract at {url}: {reason} — start the system (outrig dev), or pass --url {service}=<url>",
   },
+  CLI_ROUTES_NOT_FOUND: {
+    status: 400,
+    message:
+      "{service}'s route table could not be loaded from {file}: {reason} — export `routes` (GatewayRoute[]), or set services.{service}.routes in outrig.json",
+  },
+  CLI_DEPLOY_TARGET_UNKNOWN: {
+    status: 400,
+    message: 'Unknown deploy target {target}: use one of {targets}',
+  },
+  CLI_CERTS_FAILED: { status: 500, message: 'Making development certificates failed at {step}: {reason}' },
   CLI_INSTALL_FAILED: { status: 500, message: 'npm install in {dir} failed (exit code {code}): {output}' },
 });

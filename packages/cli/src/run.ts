@@ -4,6 +4,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { addCompletionCommand } from './completion-command.ts';
 import { addContractCommands } from './contract/contract-command.ts';
 import { addDbCommands } from './db-commands.ts';
+import { addDeployCommands } from './deploy/deploy-command.ts';
 import { addDevCommand } from './dev/dev-command.ts';
 import { addDoctorCommand } from './doctor/doctor-command.ts';
 import { addEventsCommands } from './events-commands.ts';
@@ -54,6 +55,7 @@ Examples:
   $ outrig events tail product.events
   $ outrig saga list --status compensation_failed --service order-service
   $ outrig doctor
+  $ outrig deploy render --target k8s
   $ outrig completion bash > ~/.local/share/bash-completion/completions/outrig
   $ outrig outbox --help`,
     );
@@ -68,6 +70,7 @@ Examples:
   addSagaCommands(program, cli);
   addNewCommand(program, cli);
   addAddCommands(program, cli);
+  addDeployCommands(program, cli);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

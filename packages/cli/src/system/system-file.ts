@@ -41,6 +41,13 @@ const ServiceEntry = Type.Object(
      * relative to `dir`, for `outrig doctor`. Default `src/config.ts`.
      */
     config: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * For a gateway: module exporting `routes` (its route table, GatewayRoute[]), relative to
+     * `dir`, for `outrig deploy render` (HAProxy and Envoy routes). Default `src/routes.ts`.
+     */
+    routes: Type.Optional(Type.String({ minLength: 1 })),
+    /** Services this one calls (besides the auth issuer): `outrig deploy` lets only them in. */
+    calls: Type.Optional(Type.Array(Name)),
   },
   { additionalProperties: false },
 );
@@ -104,6 +111,10 @@ export interface SystemService {
   readonly migrations: string;
   /** Config schema module, relative to `dir` (default `src/config.ts`). */
   readonly config: string;
+  /** Route table module of a gateway, relative to `dir` (default `src/routes.ts`). */
+  readonly routes: string;
+  /** Services this one calls, as outrig.json declares them. */
+  readonly calls: readonly string[];
 }
 
 /** A system as `outrig.json` describes it, with defaults filled in. */
@@ -139,6 +150,8 @@ export type SystemFile = {
       auth?: boolean;
       migrations?: string;
       config?: string;
+      routes?: string;
+      calls?: string[];
     }
   >;
   dev?: { postgresPort?: number; dashboardPort?: number };
@@ -221,8 +234,18 @@ export function parseSystem(parsed: unknown, root: string, file = path.join(root
       auth: s.auth ?? false,
       migrations: s.migrations ?? 'src/migrations.ts',
       config: s.config ?? 'src/config.ts',
+      routes: s.routes ?? 'src/routes.ts',
+      calls: s.calls ?? [],
     };
   });
+  for (const s of services) {
+    const unknown = s.calls.find((c) => raw.services[c] === undefined);
+    if (unknown !== undefined) {
+      throw CliErrors.CLI_SYSTEM_INVALID({
+        params: { file, reason: `services.${s.name}.calls: ${unknown} is not a service of this system` },
+      });
+    }
+  }
   if (services.filter((s) => s.auth).length > 1) {
     throw CliErrors.CLI_SYSTEM_INVALID({
       params: { file, reason: 'services: only one service can have auth: true' },
