@@ -18,6 +18,7 @@ import { type ConfigSchema, type ConfigValues, loadConfig } from './config/load-
 import type { ErrorMapper } from './errors/outrig-error.ts';
 import { CoreErrors } from './errors.ts';
 import { Readiness, type ReadinessCheck, registerHealthRoutes } from './health/health.ts';
+import { startHealthListener } from './health/health-listener.ts';
 import { envelopeHook, type KitRouteConfig, wrapResponseSchemas } from './http/envelope.ts';
 import { toOutrigError } from './http/error-mapping.ts';
 import { documentErrorResponses } from './http/error-responses.ts';
@@ -35,6 +36,7 @@ import { traceLogFields } from './telemetry/log-correlation.ts';
 import { registerRouteSpanNames } from './telemetry/route-span-name.ts';
 import { describeTracing } from './telemetry/tracing-config.ts';
 import { activeTracing, flushTracing } from './telemetry/tracing-state.ts';
+import { httpsOptions } from './tls/tls-config.ts';
 import {
   ApiVersions,
   parseVersionedPath,
@@ -207,6 +209,8 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
   const toError = (err: unknown) =>
     toOutrigError(err, { limit: config.bodyLimitBytes, mappers: errorMappers });
   const securityHeaders = computeSecurityHeaders(DEFAULT_HELMET_OPTIONS);
+  // TLS_CERT_FILE/TLS_KEY_FILE: HTTPS; with TLS_CLIENT_CA_FILE, client certificates required.
+  const https = httpsOptions(config);
 
   const app = Fastify({
     loggerInstance: logger,
@@ -218,6 +222,7 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: false,
+    ...(https ? { https } : {}),
     ...(config.trustProxy.length > 0 ? { trustProxy: config.trustProxy } : {}),
     ...(options.versioning === false ? {} : { rewriteUrl: versionRewriter(versions, config.unversioned) }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ServiceApp;
@@ -425,6 +430,13 @@ export function createService<S extends ConfigSchema = Record<string, never>>(
     },
     async start(startOptions) {
       const url = await app.listen({ host: config.host, port: config.port });
+      if (config.healthPort !== undefined) {
+        const health = await startHealthListener(root, config.host, config.healthPort);
+        lifecycle.onClose(
+          'health listener',
+          () => new Promise<void>((resolve) => health.close(() => resolve())),
+        );
+      }
       app.log.info(
         {
           url,

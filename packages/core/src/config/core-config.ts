@@ -1,5 +1,6 @@
 import { clientConfigSchema } from '../client/client-config.ts';
 import { duration } from '../rate-limit/duration.ts';
+import { tlsConfigSchema } from '../tls/tls-config.ts';
 import { bool, int, list, oneOf, port, str, url } from './config-key.ts';
 
 /** Log levels accepted by LOG_LEVEL. */
@@ -107,5 +108,6 @@ export const coreConfigSchema = {
     doc: 'OpenTelemetry tracing, when started with --import @outrig/core/telemetry (OTEL_* configure it)',
     default: true,
   }),
+  ...tlsConfigSchema,
   ...clientConfigSchema,
 } as const;
