@@ -75,15 +75,21 @@ frontend edge
   http-request redirect scheme https code 301 unless { ssl_fc }
   http-request set-header X-Forwarded-Proto https
 ${routeLines.join('\n')}
-${gateway ? `  default_backend ${gateway.name}` : '  http-request return status 404 content-type application/json string \'{"error":{"code":"NOT_FOUND","message":"No route"}}\''}
+  default_backend ${gateway ? gateway.name : 'no-route'}
 
 frontend stats
   bind ${options.statsBind ?? ':8404'}
   http-request use-service prometheus-exporter if { path /metrics }
   stats enable
   stats uri /stats
-${backends.map((s) => backend(s, model.routes, certs, options.servers?.[s.name])).join('')}`;
+${backends.map((s) => backend(s, model.routes, certs, options.servers?.[s.name])).join('')}${gateway ? '' : NO_ROUTE}`;
 }
+
+/** Without a gateway, what no route claims is answered here (an `http-request return` in the frontend would run before routing). */
+const NO_ROUTE = `
+backend no-route
+  http-request return status 404 content-type application/json string '{"error":{"code":"NOT_FOUND","message":"No route"}}'
+`;
 
 function backend(
   s: DeployService,
