@@ -158,6 +158,7 @@ beforeAll(async () => {
     services: [inventory],
     routes: compiled.routes,
     skippedRoutes: [],
+    warnings: [],
     ops: { dashboards: [] },
   };
   const cfg = path.join(dir, 'haproxy.cfg');

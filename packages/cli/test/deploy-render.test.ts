@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: the parsed YAML is walked freely in assertions
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -72,6 +72,28 @@ describe('outrig deploy render', () => {
     const result = await cli(['deploy', 'render', '--target', 'nomad', '--dry-run']);
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/CLI_DEPLOY_TARGET_UNKNOWN: Unknown deploy target nomad/);
+  });
+
+  it('warns when a service uses messaging without the transport adapter (its image would not start)', async () => {
+    const root = path.join(tmp, 'no-adapter');
+    await mkdir(path.join(root, 'services', 'a'), { recursive: true });
+    await writeFile(
+      path.join(root, 'package.json'),
+      JSON.stringify({ name: 'x', workspaces: ['services/*'] }),
+    );
+    await writeFile(
+      path.join(root, 'outrig.json'),
+      JSON.stringify({ name: 'x', services: { a: { dir: 'services/a', port: 8001 } } }),
+    );
+    await writeFile(
+      path.join(root, 'services', 'a', 'package.json'),
+      JSON.stringify({ name: '@x/a', dependencies: { '@outrig/messaging': '0.1.0' } }),
+    );
+    const warned = await buildDeployModel(await loadSystem(root));
+    expect(warned.warnings).toEqual([
+      expect.stringMatching(/^a uses @outrig\/messaging but does not depend on @outrig\/messaging-postgres/),
+    ]);
+    expect(model.warnings).toEqual([]);
   });
 
   it('the committed examples/shop/deploy is what render makes today', async () => {
@@ -215,6 +237,11 @@ describe('Dockerfiles', () => {
       'CMD is in shell form (SIGTERM would go to /bin/sh)',
       'npm ci without --omit=dev (dev dependencies in the image)',
     ]);
+    const shell = (files.get(`docker/${s.name}.Dockerfile`) as string).replace(
+      /^CMD \[/m,
+      'CMD ["sh", "-c", ',
+    );
+    expect(checkDockerfile(shell, { workspaceDir: s.workspaceDir })).toEqual(['CMD runs a shell']);
   });
 });
 

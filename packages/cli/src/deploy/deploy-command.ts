@@ -64,7 +64,7 @@ Examples:
       const skippedRoutes = model.skippedRoutes.map((r) => ({ path: r.path, service: r.service }));
       if (options.json) {
         io.stdout(
-          `${JSON.stringify({ out: outDir, dryRun: Boolean(options.dryRun), files: written, skippedRoutes })}\n`,
+          `${JSON.stringify({ out: outDir, dryRun: Boolean(options.dryRun), files: written, skippedRoutes, warnings: model.warnings })}\n`,
         );
         return;
       }
@@ -79,6 +79,7 @@ Examples:
       for (const r of skippedRoutes) {
         io.stdout(`note: route ${r.path} → ${r.service} not rendered: ${r.service} is not in outrig.json\n`);
       }
+      for (const w of model.warnings) io.stderr(`warning: ${w}\n`);
     });
   systemOption(deploy.command('certs'))
     .description('Make a development CA and a certificate per service and proxy (openssl) — development only')

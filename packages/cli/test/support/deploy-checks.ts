@@ -157,10 +157,10 @@ export function checkDockerfile(text: string, expect: DockerfileExpectations): s
   const cmds = runtime.filter((i) => i.getKeyword() === 'CMD' || i.getKeyword() === 'ENTRYPOINT');
   if (cmds.length === 0) problems.push('no CMD in the runtime stage');
   for (const cmd of cmds) {
-    const json = (cmd as unknown as { getJSONStrings(): { getValue(): string }[] }).getJSONStrings();
+    const json = (cmd as unknown as { getJSONStrings(): { getJSONValue(): string }[] }).getJSONStrings();
     if (json.length === 0)
       problems.push(`${cmd.getKeyword()} is in shell form (SIGTERM would go to /bin/sh)`);
-    else if (['sh', '/bin/sh', 'bash', '/bin/bash'].includes(json[0]?.getValue() ?? '')) {
+    else if (['sh', '/bin/sh', 'bash', '/bin/bash'].includes(json[0]?.getJSONValue() ?? '')) {
       problems.push(`${cmd.getKeyword()} runs a shell`);
     }
   }
