@@ -13,6 +13,11 @@ export interface HaproxyOptions {
   statsBind?: string;
   /** Addresses of each service's instances (`host:port`). Default `<service>:<port>` (DNS in compose and Kubernetes). */
   servers?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Path of an admin socket (`stats socket … level admin`) for the runtime API: drain a server
+   * before stopping its instance (`set server <service>/<service>-1 state drain`). Default none.
+   */
+  adminSocket?: string;
   /** Seconds between health checks of one server. Default 2. */
   checkIntervalS?: number;
 }
@@ -46,7 +51,7 @@ global
   ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
   ssl-default-server-options ssl-min-ver TLSv1.2 no-tls-tickets
   tune.ssl.default-dh-param 2048
-
+${options.adminSocket ? `  stats socket ${options.adminSocket} mode 600 level admin\n` : ''}
 resolvers dns
   parse-resolv-conf
   hold valid 10s
