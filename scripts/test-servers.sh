@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the servers the test suite needs are installed and running on their default
 # loopback ports: PostgreSQL 5432, NATS JetStream 4222, Redis 6379, RabbitMQ 5672 (guest/guest).
-# Installs, without starting them, prometheus, etcd and haproxy (tests start their own).
+# Installs, without starting them, prometheus, etcd, haproxy and nginx (tests start their own).
 # Installs missing ones from Debian's packages (root) and starts stopped ones. Builds the Kafka
 # test broker (kafka-mock). Idempotent; exits non-zero if a server
 # still cannot be reached, naming it.
@@ -87,6 +87,9 @@ command -v etcd >/dev/null 2>&1 || { echo "test-servers: etcd could not be insta
 ensure_pkg haproxy haproxy
 ensure_pkg openssl openssl
 command -v haproxy >/dev/null 2>&1 || { echo "test-servers: haproxy could not be installed" >&2; status=1; }
+# nginx: installed, not started (bench:edge and bench:gateway start their own; test/bench-edge.test.ts runs bench:edge).
+ensure_pkg nginx nginx-light
+command -v nginx >/dev/null 2>&1 || { echo "test-servers: nginx could not be installed" >&2; status=1; }
 
 # kafka-mock: librdkafka's mock cluster as its own process (packages/testing/kafka-mock). Built
 # from the vendored sources (librdkafka 2.15.1 from the npm registry + a patch) into the

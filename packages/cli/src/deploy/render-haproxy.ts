@@ -18,6 +18,11 @@ export interface HaproxyOptions {
    * before stopping its instance (`set server <service>/<service>-1 state drain`). Default none.
    */
   adminSocket?: string;
+  /**
+   * mTLS to the services (client certificate, `verify required`). Default true; false speaks
+   * plain HTTP to them (where something else encrypts the hop, and for comparison in bench:edge).
+   */
+  upstreamTls?: boolean;
   /** Seconds between health checks of one server. Default 2. */
   checkIntervalS?: number;
 }
@@ -87,7 +92,7 @@ frontend stats
   http-request use-service prometheus-exporter if { path /metrics }
   stats enable
   stats uri /stats
-${backends.map((s) => backend(s, model.routes, certs, options.servers?.[s.name])).join('')}${gateway ? '' : NO_ROUTE}`;
+${backends.map((s) => backend(s, model.routes, options.upstreamTls === false ? undefined : certs, options.servers?.[s.name])).join('')}${gateway ? '' : NO_ROUTE}`;
 }
 
 /** Without a gateway, what no route claims is answered here (an `http-request return` in the frontend would run before routing). */
@@ -99,13 +104,16 @@ backend no-route
 function backend(
   s: DeployService,
   routes: readonly CompiledRoute[],
-  certs: string,
+  certs: string | undefined,
   servers: readonly string[] | undefined,
 ): string {
   const own = routes.filter((r) => r.service === s.name);
   const timeoutMs = Math.max(30_000, ...own.map((r) => r.timeoutMs ?? 0));
   const addresses = servers ?? [`${s.name}:${s.port}`];
-  const tls = `ssl verify required ca-file ${certs}/ca.pem crt ${certs}/haproxy-client.pem sni str(${s.name}) verifyhost ${s.name}`;
+  const tls =
+    certs === undefined
+      ? 'no-ssl'
+      : `ssl verify required ca-file ${certs}/ca.pem crt ${certs}/haproxy-client.pem sni str(${s.name}) verifyhost ${s.name}`;
   return `
 backend ${s.name}
   balance roundrobin
