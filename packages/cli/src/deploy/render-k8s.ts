@@ -55,8 +55,8 @@ export function renderK8s(model: DeployModel): Record<string, string> {
   return files;
 }
 
-/** Every object of the base, parsed back (what the validation tests walk). */
-export function serviceObjects(model: DeployModel, s: DeployService): K8sObject[] {
+/** The objects of one service. */
+function serviceObjects(model: DeployModel, s: DeployService): K8sObject[] {
   const env = deployEnv(model, s, 'k8s');
   const labels = { [NAME]: s.name, 'app.kubernetes.io/part-of': model.system };
   const selector = { [NAME]: s.name };

@@ -51,7 +51,8 @@ export function systemFiles(ctx: SystemContext): Record<string, string> {
   return {
     'package.json': `${JSON.stringify(packageJson, null, 2)}\n`,
     'README.md': readme(ctx),
-    '.gitignore': 'node_modules/\n.outrig/\ncoverage/\ndist/\n',
+    '.gitignore':
+      'node_modules/\n.outrig/\ncoverage/\ndist/\n# outrig deploy certs (a development CA and keys) and the compose secrets\ndeploy/certs/\ndeploy/compose/.env\n',
     '.nvmrc': '24\n',
     '.ci/run': `#!/usr/bin/env bash
 # CI entry point: the README's commands on a clean clone, with CI=true, plus lint and typecheck.
