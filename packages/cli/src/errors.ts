@@ -105,6 +105,11 @@ export const CliErrors = defineErrors({
     status: 400,
     message: 'Unknown deploy target {target}: use one of {targets}',
   },
+  CLI_DEPLOY_OUT_OF_DATE: {
+    status: 409,
+    message:
+      '{count} deployment file(s) in {out} differ from what outrig.json renders: run outrig deploy render',
+  },
   CLI_CERTS_FAILED: { status: 500, message: 'Making development certificates failed at {step}: {reason}' },
   CLI_INSTALL_FAILED: { status: 500, message: 'npm install in {dir} failed (exit code {code}): {output}' },
 });

@@ -68,6 +68,23 @@ describe('outrig deploy render', () => {
     expect(third.out).toMatch(/1 file\(s\) written, 0 unchanged/);
   });
 
+  it('--check fails while a file would change or is stale, and passes when the files are current', async () => {
+    const out = path.join(tmp, 'check');
+    const before = await cli(['deploy', 'render', '--out', out, '--target', 'k8s', '--check']);
+    expect(before.code).toBe(1);
+    const k8sFiles = [...files.keys()].filter((f) => f.startsWith('k8s/base/')).length;
+    expect(before.err).toContain(`CLI_DEPLOY_OUT_OF_DATE: ${k8sFiles} deployment file(s) in ${out} differ`);
+    expect(await readdir(out).catch(() => [])).toEqual([]);
+    await cli(['deploy', 'render', '--out', out, '--target', 'k8s']);
+    expect((await cli(['deploy', 'render', '--out', out, '--target', 'k8s', '--check'])).code).toBe(0);
+    await writeFile(path.join(out, 'k8s/base/old-service.yaml'), 'kind: Deployment\n');
+    const stale = await cli(['deploy', 'render', '--out', out, '--target', 'k8s', '--check']);
+    expect(stale.code).toBe(1);
+    expect(stale.out).toMatch(/^stale\s+\S+old-service\.yaml \(no longer rendered/m);
+    const committed = await cli(['deploy', 'render', '--check']);
+    expect(committed.code, committed.out + committed.err).toBe(0);
+  });
+
   it('rejects an unknown target with a coded error', async () => {
     const result = await cli(['deploy', 'render', '--target', 'nomad', '--dry-run']);
     expect(result.code).toBe(1);

@@ -1,17 +1,19 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type SystemOptions, systemOf, systemOption } from '../command-helpers.ts';
+import { CliErrors } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import { certNames, makeDevCerts } from './deploy-certs.ts';
 import { buildDeployModel } from './deploy-model.ts';
-import { parseTargets, renderDeploy } from './render-deploy.ts';
-import { writeRendered } from './write-rendered.ts';
+import { parseTargets, renderDeploy, TARGET_DIRS } from './render-deploy.ts';
+import { type RenderedFile, staleFiles, writeRendered } from './write-rendered.ts';
 
 interface RenderOptions extends SystemOptions {
   target: string;
   out: string;
   namespace?: string;
   dryRun?: boolean;
+  check?: boolean;
   json?: boolean;
 }
 
@@ -35,7 +37,11 @@ export function addDeployCommands(program: Command, io: CliIo): void {
     .option('--out <dir>', 'output folder, relative to the system folder', 'deploy')
     .option('--namespace <name>', 'Kubernetes namespace (default: the system name)')
     .option('--dry-run', 'report what would be written, write nothing')
-    .option('--json', 'print { out, files: [{ file, status }], skippedRoutes }')
+    .option(
+      '--check',
+      'like --dry-run, and exit 1 (CLI_DEPLOY_OUT_OF_DATE) if any file would change or is stale (for CI)',
+    )
+    .option('--json', 'print { out, dryRun, files: [{ file, status }], skippedRoutes, warnings }')
     .addHelpText(
       'after',
       `
@@ -47,11 +53,14 @@ Files (under --out):
   envoy/envoy.yaml              the same as an Envoy v3 bootstrap
 
 Each file is written only when its content changed: status created, updated or unchanged.
+A file in those folders that the render no longer produces is reported stale, never deleted
+(.env and certs/ excepted).
 See docs/guides/deploying.md for what each file is and how it was validated.
 
 Examples:
   $ outrig deploy render
   $ outrig deploy render --target k8s,haproxy --dry-run
+  $ outrig deploy render --check            # in CI: the committed files are current
   $ outrig deploy render --json | jq '.files[] | select(.status != "unchanged")'`,
     )
     .action(async (options: RenderOptions) => {
@@ -60,27 +69,46 @@ Examples:
       const model = await buildDeployModel(system, options.namespace ? { namespace: options.namespace } : {});
       const outDir = path.resolve(system.root, options.out);
       const files = await renderDeploy(model, targets, outDir);
-      const written = await writeRendered(outDir, files, options.dryRun);
+      const dryRun = Boolean(options.dryRun || options.check);
+      const written = [
+        ...(await writeRendered(outDir, files, dryRun)),
+        ...(await staleFiles(
+          outDir,
+          targets.map((t) => TARGET_DIRS[t]),
+          files,
+        )),
+      ];
       const skippedRoutes = model.skippedRoutes.map((r) => ({ path: r.path, service: r.service }));
       if (options.json) {
         io.stdout(
-          `${JSON.stringify({ out: outDir, dryRun: Boolean(options.dryRun), files: written, skippedRoutes, warnings: model.warnings })}\n`,
+          `${JSON.stringify({ out: outDir, dryRun, files: written, skippedRoutes, warnings: model.warnings })}\n`,
         );
-        return;
-      }
-      const changed = written.filter((f) => f.status !== 'unchanged');
-      for (const f of changed)
-        io.stdout(
-          `${options.dryRun ? 'would be ' : ''}${f.status.padEnd(9)} ${path.join(options.out, f.file)}\n`,
-        );
-      io.stdout(
-        `${changed.length} file(s) ${options.dryRun ? 'would change' : 'written'}, ${written.length - changed.length} unchanged, in ${outDir}\n`,
-      );
-      for (const r of skippedRoutes) {
-        io.stdout(`note: route ${r.path} → ${r.service} not rendered: ${r.service} is not in outrig.json\n`);
+      } else {
+        report(written, options.out, outDir, dryRun);
+        for (const r of skippedRoutes) {
+          io.stdout(
+            `note: route ${r.path} → ${r.service} not rendered: ${r.service} is not in outrig.json\n`,
+          );
+        }
       }
       for (const w of model.warnings) io.stderr(`warning: ${w}\n`);
+      const outOfDate = written.filter((f) => f.status !== 'unchanged').length;
+      if (options.check && outOfDate > 0) {
+        throw CliErrors.CLI_DEPLOY_OUT_OF_DATE({ params: { count: String(outOfDate), out: outDir } });
+      }
     });
+  function report(written: RenderedFile[], out: string, outDir: string, dryRun: boolean): void {
+    const changed = written.filter((f) => f.status === 'created' || f.status === 'updated');
+    for (const f of changed)
+      io.stdout(`${dryRun ? 'would be ' : ''}${f.status.padEnd(9)} ${path.join(out, f.file)}\n`);
+    for (const f of written.filter((x) => x.status === 'stale')) {
+      io.stdout(`stale     ${path.join(out, f.file)} (no longer rendered: delete it if nothing uses it)\n`);
+    }
+    const unchanged = written.filter((f) => f.status === 'unchanged').length;
+    io.stdout(
+      `${changed.length} file(s) ${dryRun ? 'would change' : 'written'}, ${unchanged} unchanged, in ${outDir}\n`,
+    );
+  }
   systemOption(deploy.command('certs'))
     .description('Make a development CA and a certificate per service and proxy (openssl) — development only')
     .option('--out <dir>', 'output folder, relative to the system folder', 'deploy/certs')

@@ -12,6 +12,15 @@ import { renderK8s } from './render-k8s.ts';
 export const DEPLOY_TARGETS = ['dockerfile', 'compose', 'k8s', 'haproxy', 'envoy'] as const;
 export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
 
+/** The folder of each target under the output folder. */
+export const TARGET_DIRS: Record<DeployTarget, string> = {
+  dockerfile: 'docker',
+  compose: 'compose',
+  k8s: 'k8s/base',
+  haproxy: 'haproxy',
+  envoy: 'envoy',
+};
+
 /** `all`, or a comma-separated list, to targets; CLI_DEPLOY_TARGET_UNKNOWN for anything else. */
 export function parseTargets(value: string): DeployTarget[] {
   if (value === 'all') return [...DEPLOY_TARGETS];
