@@ -53,7 +53,9 @@ describe('outrig completion', { timeout: 60_000 }, () => {
       'saga',
       'new',
       'add',
+      'deploy',
     ]);
+    expect(await complete(script, ['outrig', 'deploy', ''])).toEqual(['render', 'certs']);
     expect(await complete(script, ['outrig', 'saga', ''])).toEqual([
       'list',
       'show',
