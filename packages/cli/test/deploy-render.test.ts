@@ -212,7 +212,7 @@ describe('compose', () => {
     const doc = compose();
     for (const [name, s] of Object.entries(doc.services) as [string, any][]) {
       for (const [key, value] of Object.entries(s.environment ?? {})) {
-        if (/PASSWORD|SECRET|CLIENTS|DATABASE_URL|BUS_URL/.test(key) && key !== 'BUS_URL_NONE') {
+        if (/PASSWORD|SECRET|CLIENTS|DATABASE_URL|BUS_URL/.test(key)) {
           expect(String(value), `${name}.${key}`).toMatch(/\$\{[A-Z_]+:\?/);
         }
       }
@@ -232,6 +232,30 @@ describe('compose', () => {
     );
     expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     expect(files.get('compose/prometheus/alerts.yml')).toMatch(/OutboxEventsParked/);
+  });
+});
+
+describe('Prometheus configuration of the compose project', () => {
+  it('promtool check config accepts it, with the shipped alert rules it loads', async () => {
+    const available = await exec('promtool', ['--version']).then(
+      () => true,
+      () => false,
+    );
+    if (!available && process.env.CI)
+      throw new Error('promtool is not installed (scripts/test-servers.sh installs it)');
+    if (!available) return;
+    const dir = path.join(tmp, 'prometheus');
+    await mkdir(dir, { recursive: true });
+    const config = (files.get('compose/prometheus/prometheus.yml') as string).replace(
+      '/etc/prometheus/alerts.yml',
+      path.join(dir, 'alerts.yml'),
+    );
+    await writeFile(path.join(dir, 'prometheus.yml'), config);
+    await writeFile(path.join(dir, 'alerts.yml'), files.get('compose/prometheus/alerts.yml') as string);
+    const { stdout } = await exec('promtool', ['check', 'config', path.join(dir, 'prometheus.yml')]);
+    expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
+    await writeFile(path.join(dir, 'prometheus.yml'), config.replace('scrape_interval', 'scrape_intervall'));
+    await expect(exec('promtool', ['check', 'config', path.join(dir, 'prometheus.yml')])).rejects.toThrow();
   });
 });
 
