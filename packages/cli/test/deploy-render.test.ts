@@ -120,6 +120,43 @@ describe('outrig deploy render', () => {
   });
 });
 
+describe('outrig deploy certs', () => {
+  it('makes a CA and a certificate per service and proxy that the CA verifies; a second run keeps them', async (ctx) => {
+    const openssl = await exec('openssl', ['version']).then(
+      () => true,
+      () => false,
+    );
+    if (!openssl && process.env.CI) throw new Error('openssl is not installed');
+    if (!openssl) ctx.skip();
+    const out = path.join(tmp, 'certs');
+    const first = await cli(['deploy', 'certs', '--out', out, '--json']);
+    expect(first.code, first.err).toBe(0);
+    const made = JSON.parse(first.out) as { files: { file: string; status: string }[] };
+    const names = ['edge', 'haproxy-client', 'envoy-client', ...model.services.map((s) => s.name)];
+    for (const name of names) {
+      expect(made.files).toContainEqual({ file: `${name}.pem`, status: 'written' });
+      const { stdout } = await exec('openssl', [
+        'verify',
+        '-CAfile',
+        path.join(out, 'ca.pem'),
+        path.join(out, `${name}.crt`),
+      ]);
+      expect(stdout).toContain(': OK');
+    }
+    const { stdout: text } = await exec('openssl', [
+      'x509',
+      '-in',
+      path.join(out, 'inventory-service.crt'),
+      '-noout',
+      '-text',
+    ]);
+    expect(text).toMatch(/DNS:inventory-service, DNS:localhost, IP Address:127\.0\.0\.1/);
+    expect(text).toMatch(/TLS Web Server Authentication, TLS Web Client Authentication/);
+    const second = await cli(['deploy', 'certs', '--out', out]);
+    expect(second.out).toMatch(/^0 file\(s\) written, \d+ kept/m);
+  });
+});
+
 describe('Kubernetes manifests', () => {
   const objects = () =>
     [...files]
