@@ -87,6 +87,10 @@ command -v etcd >/dev/null 2>&1 || { echo "test-servers: etcd could not be insta
 ensure_pkg haproxy haproxy
 ensure_pkg openssl openssl
 command -v haproxy >/dev/null 2>&1 || { echo "test-servers: haproxy could not be installed" >&2; status=1; }
+# docker-compose (Debian's 1.29, no daemon): the deploy tests validate the rendered compose file
+# with `docker-compose config -q`.
+ensure_pkg docker-compose docker-compose
+command -v docker-compose >/dev/null 2>&1 || { echo "test-servers: docker-compose could not be installed" >&2; status=1; }
 # nginx: installed, not started (bench:edge and bench:gateway start their own; test/bench-edge.test.ts runs bench:edge).
 ensure_pkg nginx nginx-light
 command -v nginx >/dev/null 2>&1 || { echo "test-servers: nginx could not be installed" >&2; status=1; }

@@ -245,6 +245,29 @@ describe('compose', () => {
     expect(checkCompose({ services: { a: { image: 'x', restartt: 'always' } } })).not.toEqual([]);
   });
 
+  it('docker-compose config accepts it with the env file filled, and refuses it while a secret is empty', async () => {
+    const available = await exec('docker-compose', ['version']).then(
+      () => true,
+      () => false,
+    );
+    if (!available && process.env.CI)
+      throw new Error('docker-compose is not installed (scripts/test-servers.sh installs it)');
+    if (!available) return;
+    // The committed copy (equal to this render, see above), where the build context exists.
+    const file = path.join(SHOP, 'deploy', 'compose', 'compose.yaml');
+    const example = files.get('compose/.env.example') as string;
+    const filled = path.join(tmp, 'filled.env');
+    await writeFile(filled, example.replace(/=$/gm, '=not-a-real-secret'));
+    await exec('docker-compose', ['--env-file', filled, '-f', file, 'config', '-q']);
+    const empty = path.join(tmp, 'empty.env');
+    await writeFile(empty, example);
+    await expect(
+      exec('docker-compose', ['--env-file', empty, '-f', file, 'config', '-q']),
+    ).rejects.toMatchObject({
+      stderr: expect.stringMatching(/set [A-Z_]+ in \.env/),
+    });
+  });
+
   it('no secret inline; services start after healthy dependencies; prometheus scrapes every service', () => {
     const doc = compose();
     for (const [name, s] of Object.entries(doc.services) as [string, any][]) {
