@@ -179,6 +179,7 @@ async function startHaproxy(
       httpBind: `127.0.0.1:${await freePort()}`,
       httpsBind: `127.0.0.1:${port}`,
       statsBind: `127.0.0.1:${await freePort()}`,
+      meshBind: `127.0.0.1:${await freePort()}`,
       servers: { [SERVICE]: [`127.0.0.1:${upstream}`] },
       upstreamTls: tls,
       // The bench measures proxying; the rendered config logs every request to stdout.

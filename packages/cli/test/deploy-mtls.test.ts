@@ -131,6 +131,7 @@ beforeAll(async () => {
   ports.https = await freePort();
   ports.http = await freePort();
   ports.stats = await freePort();
+  ports.mesh = await freePort();
   const inventory: DeployService = {
     name: 'inventory-service',
     kind: 'service',
@@ -169,6 +170,7 @@ beforeAll(async () => {
       httpBind: `127.0.0.1:${ports.http}`,
       httpsBind: `127.0.0.1:${ports.https}`,
       statsBind: `127.0.0.1:${ports.stats}`,
+      meshBind: `127.0.0.1:${ports.mesh}`,
       servers: { 'inventory-service': [`127.0.0.1:${a}`, `127.0.0.1:${b}`] },
       checkIntervalS: 1,
     }),
@@ -203,6 +205,16 @@ describe('HAProxy with mTLS to the services (rendered config, generated certific
     expect(JSON.parse(answer.body).data.peer).toBe('haproxy-client');
     const unversioned = await call(ports.https as number, '/api/products');
     expect(unversioned.status).toBe(307);
+  });
+
+  it('the mesh listener serves the same routes to services in plain HTTP, onward over mTLS', async (ctx) => {
+    if (!available) ctx.skip();
+    const answer = await fetch(`http://127.0.0.1:${ports.mesh}/api/v1/products`);
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { data: { peer: string } }).data.peer).toBe('haproxy-client');
+    const unrouted = await fetch(`http://127.0.0.1:${ports.mesh}/api/v1/nothing`);
+    expect(unrouted.status).toBe(404);
+    expect(((await unrouted.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 
   it('a direct TLS connection to a service without a client certificate is refused', async (ctx) => {

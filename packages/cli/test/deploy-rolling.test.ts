@@ -208,6 +208,7 @@ beforeAll(async () => {
       httpBind: `127.0.0.1:${await freePort()}`,
       httpsBind: `127.0.0.1:${edgePort}`,
       statsBind: `127.0.0.1:${await freePort()}`,
+      meshBind: `127.0.0.1:${await freePort()}`,
       servers: { [BACKEND]: slots.map((p) => `127.0.0.1:${p}`) },
       adminSocket: socket,
       checkIntervalS: 1,

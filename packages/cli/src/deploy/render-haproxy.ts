@@ -9,6 +9,12 @@ export interface HaproxyOptions {
   httpBind?: string;
   /** TLS bind of the edge. Default `:443`. */
   httpsBind?: string;
+  /**
+   * The service-to-service listener: plain HTTP inside the private network, the same routes,
+   * mTLS onward to the services. Services call each other through it (`<NAME>_URL` or a
+   * `static:` registry pointing at it). Default `:10001`.
+   */
+  meshBind?: string;
   /** Prometheus exporter and stats. Default `:8404`. */
   statsBind?: string;
   /** Addresses of each service's instances (`host:port`). Default `<service>:<port>` (DNS in compose and Kubernetes). */
@@ -35,8 +41,9 @@ export const IDEMPOTENT_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'] as
  * routes as ACLs (a versioned `/api/*\/products` matches `/api/v2/products…` and `/api/products…`),
  * mTLS to the services (client certificate, server certificate checked against the CA with
  * `verify required` and its name), active checks on `/ready`, layer-7 retries only for
- * idempotent requests. Anything no route claims goes to the Outrig gateway (merged OpenAPI,
- * `/api/versions`), when the system has one.
+ * idempotent requests. At the edge, anything no route claims goes to the Outrig gateway (merged
+ * OpenAPI, `/api/versions`), when the system has one. A second, plain listener (`mesh`) serves
+ * the same routes to the services themselves.
  */
 export function renderHaproxy(model: DeployModel, options: HaproxyOptions = {}): string {
   const certs = options.certDir ?? '/etc/haproxy/certs';
@@ -87,15 +94,22 @@ frontend edge
 ${routeLines.join('\n')}
   default_backend ${gateway ? gateway.name : 'no-route'}
 
+# Service to service: the same routes, reachable only inside the private network (bind it to a
+# private address or let a NetworkPolicy guard it); the hop onward to a service is mTLS.
+frontend mesh
+  bind ${options.meshBind ?? ':10001'}
+${routeLines.join('\n')}
+  default_backend no-route
+
 frontend stats
   bind ${options.statsBind ?? ':8404'}
   http-request use-service prometheus-exporter if { path /metrics }
   stats enable
   stats uri /stats
-${backends.map((s) => backend(s, model.routes, options.upstreamTls === false ? undefined : certs, options.servers?.[s.name])).join('')}${gateway ? '' : NO_ROUTE}`;
+${backends.map((s) => backend(s, model.routes, options.upstreamTls === false ? undefined : certs, options.servers?.[s.name])).join('')}${NO_ROUTE}`;
 }
 
-/** Without a gateway, what no route claims is answered here (an `http-request return` in the frontend would run before routing). */
+/** What no route claims is answered here (an `http-request return` in a frontend would run before routing). */
 const NO_ROUTE = `
 backend no-route
   http-request return status 404 content-type application/json string '{"error":{"code":"NOT_FOUND","message":"No route"}}'
