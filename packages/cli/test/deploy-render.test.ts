@@ -85,6 +85,12 @@ describe('outrig deploy render', () => {
     expect(committed.code, committed.out + committed.err).toBe(0);
   });
 
+  it('writes YAML without anchors or aliases (files a team reads and edits)', () => {
+    const yamlFiles = [...files].filter(([f]) => /\.ya?ml$/.test(f));
+    expect(yamlFiles.length).toBeGreaterThan(5);
+    for (const [file, text] of yamlFiles) expect(text, file).not.toMatch(/(^|\s)[&*]a\d+\b/m);
+  });
+
   it('rejects an unknown target with a coded error', async () => {
     const result = await cli(['deploy', 'render', '--target', 'nomad', '--dry-run']);
     expect(result.code).toBe(1);
