@@ -15,6 +15,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/packages/auth ./packages/auth
 COPY --from=build /app/packages/core ./packages/core
 COPY --from=build /app/packages/db ./packages/db
 COPY --from=build /app/packages/discovery ./packages/discovery

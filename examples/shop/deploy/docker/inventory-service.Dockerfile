@@ -20,6 +20,7 @@ COPY --from=build /app/packages/db ./packages/db
 COPY --from=build /app/packages/discovery ./packages/discovery
 COPY --from=build /app/packages/messaging ./packages/messaging
 COPY --from=build /app/packages/messaging-postgres ./packages/messaging-postgres
+COPY --from=build /app/packages/sagas ./packages/sagas
 COPY --from=build /app/examples/shop/services/inventory-service ./examples/shop/services/inventory-service
 WORKDIR /app/examples/shop/services/inventory-service
 ENV SERVICE_HOST=0.0.0.0 SERVICE_PORT=8004 HEALTH_PORT=9000

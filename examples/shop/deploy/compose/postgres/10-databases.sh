@@ -6,10 +6,20 @@ CREATE ROLE auth_service LOGIN PASSWORD :'pw';
 CREATE DATABASE shop_auth_service OWNER auth_service;
 REVOKE ALL ON DATABASE shop_auth_service FROM PUBLIC;
 SQL
+psql -v ON_ERROR_STOP=1 --username postgres -v pw="$ORDER_SERVICE_DB_PASSWORD" <<'SQL'
+CREATE ROLE order_service LOGIN PASSWORD :'pw';
+CREATE DATABASE shop_order_service OWNER order_service;
+REVOKE ALL ON DATABASE shop_order_service FROM PUBLIC;
+SQL
 psql -v ON_ERROR_STOP=1 --username postgres -v pw="$INVENTORY_SERVICE_DB_PASSWORD" <<'SQL'
 CREATE ROLE inventory_service LOGIN PASSWORD :'pw';
 CREATE DATABASE shop_inventory_service OWNER inventory_service;
 REVOKE ALL ON DATABASE shop_inventory_service FROM PUBLIC;
+SQL
+psql -v ON_ERROR_STOP=1 --username postgres -v pw="$PAYMENT_SERVICE_DB_PASSWORD" <<'SQL'
+CREATE ROLE payment_service LOGIN PASSWORD :'pw';
+CREATE DATABASE shop_payment_service OWNER payment_service;
+REVOKE ALL ON DATABASE shop_payment_service FROM PUBLIC;
 SQL
 psql -v ON_ERROR_STOP=1 --username postgres -v pw="$NOTIFICATION_SERVICE_DB_PASSWORD" <<'SQL'
 CREATE ROLE notification_service LOGIN PASSWORD :'pw';
