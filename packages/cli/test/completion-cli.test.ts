@@ -50,6 +50,7 @@ describe('outrig completion', { timeout: 60_000 }, () => {
       'doctor',
       'completion',
       'test',
+      'contract',
       'saga',
       'new',
       'add',

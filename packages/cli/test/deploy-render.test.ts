@@ -59,7 +59,7 @@ describe('outrig deploy render', () => {
     };
     expect(report.files.length).toBe(files.size);
     expect(report.files.every((f) => f.status === 'created')).toBe(true);
-    expect(report.skippedRoutes).toContainEqual({ path: '/api/*/orders', service: 'order-service' });
+    expect(report.skippedRoutes).toContainEqual({ path: '/api/*/users', service: 'user-service' });
     const second = await cli(['deploy', 'render', '--out', out, '--json']);
     expect((JSON.parse(second.out) as typeof report).files.every((f) => f.status === 'unchanged')).toBe(true);
     await writeFile(path.join(out, 'haproxy/haproxy.cfg'), 'edited by hand\n');
@@ -231,7 +231,14 @@ describe('Kubernetes manifests', () => {
     const auth = policies.find((p) => p.metadata.name === 'auth-service');
     expect(
       auth?.spec.ingress[0].from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/name']),
-    ).toEqual(['gateway', 'inventory-service', 'notification-service', undefined]);
+    ).toEqual([
+      'gateway',
+      'inventory-service',
+      'notification-service',
+      'order-service',
+      'payment-service',
+      undefined,
+    ]);
   });
 
   it('the kustomization lists every file of the base', () => {
@@ -291,6 +298,8 @@ describe('compose', () => {
       'auth-service',
       'inventory-service',
       'notification-service',
+      'order-service',
+      'payment-service',
     ]);
     const prometheus = parse(files.get('compose/prometheus/prometheus.yml') as string) as Record<string, any>;
     expect(prometheus.scrape_configs.map((j: any) => j.job_name).sort()).toEqual(
