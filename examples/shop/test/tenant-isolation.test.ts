@@ -49,7 +49,15 @@ const FACTORIES: Record<string, Factory> = {
 const isGateway = (service: Service): service is Gateway => 'matcher' in service && 'routes' in service;
 
 /** Routes the kit serves on every service: public by design, never tenant data. */
-const KIT_ROUTES = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs', '/api/versions']);
+const KIT_ROUTES = new Set([
+  '/health',
+  '/ready',
+  '/metrics',
+  '/openapi.json',
+  '/asyncapi.json',
+  '/docs',
+  '/api/versions',
+]);
 
 const ADMIN = { email: 'admin@tenants.test', password: `admin-${randomUUID()}` };
 const CLIENT = { id: 'tenant-test', secret: `secret-${randomUUID()}` };
