@@ -91,6 +91,23 @@ export async function planResource(
       ],
     ),
   );
+  // Services made before src/events/index.ts existed declare no events: nothing to add there.
+  const catalogue = await plan.read(`${dir}/src/events/index.ts`);
+  if (catalogue !== undefined) {
+    const verbs = ['Created', 'Updated', 'Deleted'].map((v) => `${n.pascal}${v}`);
+    plan.update(
+      `${dir}/src/events/index.ts`,
+      addImports(
+        at(
+          'src/events/index.ts',
+          'outrig:published-events',
+          'published events',
+          verbs.map((v) => `${v},`).join('\n'),
+        )(catalogue),
+        [`import { ${[...verbs].sort().join(', ')} } from './${n.kebab}-events${TS}';`],
+      ),
+    );
+  }
   await edit('src/routes/v1.ts', (content) =>
     addImports(
       at(

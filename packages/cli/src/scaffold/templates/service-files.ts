@@ -86,6 +86,7 @@ import { connectDatabase, databaseConfig } from '@outrig/db';
 import { connectDiscovery, discoveryConfig, discoveryOptions } from '@outrig/discovery';
 import { connectMessaging, messagingConfig, messagingOptions } from '@outrig/messaging';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { events } from './events/index${TS}';
 import { serviceMigrations } from './migrations${TS}';
 import { routesV1 } from './routes/v1${TS}';
 import { createPostgresStorage, type Storage } from './storage${TS}';
@@ -129,7 +130,11 @@ async function connectStorage(service: Service<StorageConfig>): Promise<Storage>
     home: config.outrigHome,
     migrations: await serviceMigrations(),
   });
-  const bus = await connectMessaging(service, { ...messagingOptions(config, db), metrics: service.metrics });
+  const bus = await connectMessaging(service, {
+    ...messagingOptions(config, db),
+    metrics: service.metrics,
+    events, // its AsyncAPI document at /asyncapi.json
+  });
   return createPostgresStorage(drizzle({ client: db.pool }), bus.outbox);
 }
 `,
@@ -146,6 +151,19 @@ export async function serviceMigrations(): Promise<MigrationSet[]> {
 
 /** What \`outrig db migrate|status|reset ${ctx.name}\` applies. */
 export const migrations = serviceMigrations;
+`,
+    'src/events/index.ts': `import type { EventCatalog } from '@outrig/messaging';
+
+/**
+ * The events ${ctx.name} publishes and consumes: served as its AsyncAPI document at
+ * /asyncapi.json and checked by \`outrig contract check\`. \`outrig add resource\` adds its events.
+ */
+export const events: EventCatalog = {
+  publishes: [
+    // outrig:published-events
+  ],
+  consumes: [],
+};
 `,
     'src/errors.ts': `import { defineErrors } from '@outrig/core';
 
