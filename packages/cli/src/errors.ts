@@ -34,6 +34,20 @@ export const CliErrors = defineErrors({
     message:
       'Could not create database {database} for {service} on {server}: {reason} — create it with a role that may (CREATE DATABASE), or set {variable} to a database of its own',
   },
+  CLI_DASHBOARD_REFUSED: {
+    status: 400,
+    message:
+      'The development dashboard does not run with NODE_ENV=production ({source} asked for it): it shows logs, traces and events, and sends requests with tokens; unset NODE_ENV for outrig dev, or drop {source}',
+  },
+  CLI_DASHBOARD_PORT_IN_USE: {
+    status: 409,
+    message:
+      'The dashboard cannot listen on 127.0.0.1:{port} ({source}): {reason} — choose another port with --dashboard-port, or turn it off with --no-dashboard',
+  },
+  CLI_DASHBOARD_OPTIONS_INVALID: {
+    status: 400,
+    message: '{variable} must be {expected}, got {value}',
+  },
   CLI_SERVICE_UNKNOWN: {
     status: 400,
     message: 'No service {service} in {file}: the services are {services}',

@@ -55,10 +55,23 @@ export interface ServiceEnvParts {
   readonly embedded: boolean;
   /** The system has a gateway in front of the services (they trust its X-Forwarded-For). */
   readonly behindGateway: boolean;
+  /** Tracing defaults of this run (the dashboard's OTLP receiver); anything set elsewhere wins. */
+  readonly telemetry?: Readonly<Record<string, string>>;
 }
 
 /**
- * A service's environment in `outrig dev`, lowest to highest precedence: outrig.json `env`
+ * The tracing variables that point a service at the dashboard's OTLP receiver, with a short
+ * export delay so a trace shows up within a second; none when the environment already names an
+ * OTLP endpoint (the user's collector wins).
+ */
+export function dashboardTelemetryEnv(otlpEndpoint: string, env: Env): Record<string, string> {
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return {};
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '500' };
+}
+
+/**
+ * A service's environment in `outrig dev`, lowest to highest precedence: the dashboard's tracing
+ * defaults, outrig.json `env`
  * (and `embeddedEnv` on the embedded database, all or nothing), the process environment, the
  * database, auth and registry wiring, then `SERVICE_NAME`/`SERVICE_PORT`.
  */
@@ -66,6 +79,7 @@ export function serviceEnv(service: SystemService, env: Env, parts: ServiceEnvPa
   const embeddedEnv = service.embeddedEnv;
   const useEmbeddedEnv = parts.embedded && Object.keys(embeddedEnv).every((k) => env[k] === undefined);
   const merged: Record<string, string | undefined> = {
+    ...parts.telemetry,
     ...service.env,
     ...(useEmbeddedEnv ? embeddedEnv : {}),
     // Node's compile cache makes every restart after the first start faster.

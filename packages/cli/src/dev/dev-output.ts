@@ -10,6 +10,8 @@ export type DevEvent =
   | { event: 'restarted'; service: string; pid: number; attempt: number; delayMs: number }
   | { event: 'reloaded'; service: string; pid: number; file: string; ms: number }
   | { event: 'standby'; service: string; pid: number }
+  | { event: 'paused'; service: string; pid: number }
+  | { event: 'dashboard'; url: string; otlp: boolean }
   | { event: 'log'; service: string; line: string }
   | { event: 'stopped' };
 
@@ -69,6 +71,8 @@ function describe(e: DevEvent): string | undefined {
       return `${e.service} restarted (pid ${e.pid}) after ${e.delayMs / 1000} s`;
     case 'reloaded':
       return `${e.service} reloaded in ${e.ms} ms (${e.file} changed; pid ${e.pid})`;
+    case 'paused':
+      return `${e.service} stopped from the dashboard (start it there again)`;
     case 'stopped':
       return 'Stopped.';
     default:

@@ -1,10 +1,13 @@
 import net from 'node:net';
 import path from 'node:path';
+import { planDashboard } from '../dashboard/dashboard-options.ts';
+import { type DevDashboard, startDevDashboard } from '../dashboard/dev-dashboard.ts';
+import { DevHub } from '../dashboard/dev-hub.ts';
 import { CliErrors } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import { loadSystem, SYSTEM_FILE, type System, type SystemService } from '../system/system-file.ts';
 import { type DevDatabases, prepareDatabases } from './dev-databases.ts';
-import { createAuthEnv, serviceEnv, servicePort } from './dev-env.ts';
+import { createAuthEnv, dashboardTelemetryEnv, serviceEnv, servicePort } from './dev-env.ts';
 import { createDevOutput, type DevOutput } from './dev-output.ts';
 import { ServiceRunner, StartFailure } from './service-runner.ts';
 import { urlTable } from './url-table.ts';
@@ -23,6 +26,10 @@ export interface DevOptions {
    * reload and restart from. Default true; false saves one idle process per service.
    */
   standby?: boolean;
+  /** `--no-dashboard`: false. Default: on (off under NODE_ENV=production). */
+  dashboard?: boolean;
+  /** `--dashboard-port`: the dashboard's port (0: any free one). Default OUTRIG_DASHBOARD_PORT, else 9400. */
+  dashboardPort?: number;
 }
 
 /** Where `outrig dev` waits for its stop signal; tests pass their own. */
@@ -54,19 +61,31 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
   const began = Date.now();
   const system = await loadSystem(path.resolve(io.cwd, options.cwd ?? '.'));
   const services = select(system, options.only);
+  const dashboardPlan = planDashboard(
+    {
+      ...(options.dashboard === undefined ? {} : { enabled: options.dashboard }),
+      ...(options.dashboardPort === undefined ? {} : { port: options.dashboardPort }),
+    },
+    io.env,
+  );
   const colour = !options.json && io.env.NO_COLOR === undefined && process.stdout.isTTY === true;
-  const out = createDevOutput({
+  const hub = dashboardPlan.enabled ? new DevHub() : undefined;
+  const plainOut = createDevOutput({
     json: options.json === true,
     colour,
     stdout: io.stdout,
     stderr: io.stderr,
     nameWidth: Math.max(...services.map((s) => s.name.length)),
   });
+  const out = hub ? hub.tee(plainOut) : plainOut;
+  if (!dashboardPlan.enabled && dashboardPlan.note) out.note(dashboardPlan.note);
   const home = path.resolve(io.cwd, io.env.OUTRIG_HOME ?? system.root);
   const runners: ServiceRunner[] = [];
   let databases: DevDatabases | undefined;
+  let dashboard: DevDashboard | undefined;
   const stopAll = async () => {
     await Promise.all(runners.map((r) => r.stop()));
+    await dashboard?.close();
     await databases?.stop();
   };
   try {
@@ -74,14 +93,40 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
     const ports = await choosePorts(system.services, io.env);
     const authEnv = createAuthEnv(system, ports, io.env);
     const behindGateway = system.services.some((s) => s.kind === 'gateway');
+    const databaseEnvs = new Map<string, Record<string, string>>();
+    for (const service of services) databaseEnvs.set(service.name, await databases.envFor(service));
+    if (hub && dashboardPlan.enabled) {
+      dashboard = await startDevDashboard({
+        plan: dashboardPlan,
+        system: system.name,
+        services: services.map((s) => ({
+          name: s.name,
+          kind: s.kind,
+          port: ports.get(s.name)!,
+          url: `http://127.0.0.1:${ports.get(s.name)!}`,
+          database: s.database,
+          auth: s.auth,
+        })),
+        hub,
+        envs: databaseEnvs,
+        control: {
+          stop: async (name) => runners.find((r) => r.service.name === name)?.pause(),
+          start: async (name) => runners.find((r) => r.service.name === name)?.resume(),
+        },
+      });
+    }
+    const telemetry = dashboard ? dashboardTelemetryEnv(dashboard.otlpEndpoint, io.env) : {};
+    if (dashboard)
+      out.emit({ event: 'dashboard', url: dashboard.url, otlp: Object.keys(telemetry).length > 0 });
     for (const service of services) {
       const env = serviceEnv(service, io.env, {
         home,
         port: ports.get(service.name)!,
-        database: await databases.envFor(service),
+        database: databaseEnvs.get(service.name)!,
         auth: authEnv(service),
         embedded: databases.embedded(service),
         behindGateway,
+        telemetry,
       });
       runners.push(
         new ServiceRunner(service, ports.get(service.name)!, env, out, {
@@ -116,7 +161,7 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
     services: runners.map((r) => ({ service: r.service.name, pid: r.pid, url: r.url })),
     ms: Date.now() - began,
   });
-  out.note(urlTable(system, runners));
+  out.note(urlTable(system, runners, dashboard?.url));
   await signals.stopped;
   out.note('\nStopping …\n');
   await stopAll();

@@ -40,6 +40,8 @@ export class ServiceRunner {
   private current: ServiceProcess | undefined;
   private watch: ServiceWatch | undefined;
   private stopping = false;
+  /** Stopped from the dashboard: no restart, no reload until {@link resume}. */
+  private paused = false;
   private crashes = 0;
   private backoff: NodeJS.Timeout | undefined;
   /** Serialises reloads and restarts: one process at a time holds the port. */
@@ -123,6 +125,41 @@ export class ServiceRunner {
     await Promise.all([this.current?.stop(STOP_GRACE_MS), standby?.stop(STOP_GRACE_MS), ...this.retiring]);
   }
 
+  /** Whether the service was stopped with {@link pause}. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Stops the service's process and keeps it stopped (no restart, no reload on a change) until
+   * {@link resume}: the dashboard's stop button.
+   */
+  async pause(): Promise<void> {
+    if (this.stopping || this.paused) return;
+    this.paused = true;
+    clearTimeout(this.backoff);
+    const proc = this.current;
+    await new Promise<void>((resolve) => {
+      this.enqueue(async () => {
+        await proc?.stop(RELOAD_GRACE_MS);
+        resolve();
+      });
+    });
+    this.out.emit({ event: 'paused', service: this.service.name, pid: proc?.pid ?? 0 });
+  }
+
+  /** Starts a paused service again; resolves once it answers /health (or has exited). */
+  async resume(): Promise<void> {
+    if (this.stopping || !this.paused) return;
+    this.paused = false;
+    this.crashes = 0;
+    await new Promise<void>((resolve) => {
+      this.enqueue(async () => {
+        await this.restart(0, false).finally(resolve);
+      });
+    });
+  }
+
   /** Output lines of the latest process, for a failure report. */
   get lines(): readonly string[] {
     return this.current?.lines ?? [];
@@ -167,7 +204,7 @@ export class ServiceRunner {
   private onExit(proc: ServiceProcess): void {
     const upSince = Date.now();
     void proc.exited.then((exit) => {
-      if (this.stopping || this.current !== proc || proc.replaced) return;
+      if (this.stopping || this.paused || this.current !== proc || proc.replaced) return;
       this.out.emit({ event: 'exited', service: this.service.name, pid: proc.pid, ...exitFields(exit) });
       if (Date.now() - upSince > STABLE_MS) this.crashes = 0;
       const delayMs = Math.min(30_000, 1000 * 2 ** Math.min(this.crashes, 5));
@@ -176,17 +213,19 @@ export class ServiceRunner {
     });
   }
 
-  private async restart(delayMs: number): Promise<void> {
-    if (this.stopping || this.current?.running) return;
+  private async restart(delayMs: number, report = true): Promise<void> {
+    if (this.stopping || this.paused || this.current?.running) return;
     const proc = this.spawn();
     this.onExit(proc);
-    this.out.emit({
-      event: 'restarted',
-      service: this.service.name,
-      pid: proc.pid,
-      attempt: this.crashes,
-      delayMs,
-    });
+    if (report) {
+      this.out.emit({
+        event: 'restarted',
+        service: this.service.name,
+        pid: proc.pid,
+        attempt: this.crashes,
+        delayMs,
+      });
+    }
     await proc.healthy(this.url, this.startTimeoutMs).then(
       () => {
         this.out.emit({ event: 'ready', service: this.service.name, pid: proc.pid, url: this.url, ms: 0 });
@@ -197,7 +236,7 @@ export class ServiceRunner {
   }
 
   private changed(file: string): void {
-    if (this.stopping) return;
+    if (this.stopping || this.paused) return;
     // Several saves while a reload runs: one more reload after it, for the last file.
     const queued = this.pendingChange !== undefined;
     this.pendingChange = file;
@@ -207,7 +246,7 @@ export class ServiceRunner {
   private async reload(): Promise<void> {
     const file = this.pendingChange ?? '';
     this.pendingChange = undefined;
-    if (this.stopping) return;
+    if (this.stopping || this.paused) return;
     const began = Date.now();
     clearTimeout(this.backoff); // a fix saved while it waits to restart after a crash: start now
     const old = this.current;

@@ -8,7 +8,7 @@ export interface TableRow {
 }
 
 /** The table `outrig dev` prints once every service answers /health. */
-export function urlTable(system: System, rows: readonly TableRow[]): string {
+export function urlTable(system: System, rows: readonly TableRow[], dashboard?: string): string {
   const width = Math.max(20, ...rows.map((r) => r.service.name.length));
   const lines = [`\n${system.name} is running:`, ''];
   lines.push(`  ${'service'.padEnd(width)} ${'pid'.padEnd(8)} ${'url'.padEnd(26)} docs, metrics`);
@@ -19,6 +19,7 @@ export function urlTable(system: System, rows: readonly TableRow[]): string {
   }
   const gateway = rows.find((r) => r.service.kind === 'gateway');
   if (gateway) lines.push('', `The whole API is reachable through the gateway: ${gateway.url}/api/…`);
+  if (dashboard) lines.push('', `Dashboard (logs, traces, events, API explorer): ${dashboard}`);
   lines.push('', 'Press Ctrl-C to stop. A service restarts when its files change, or after it exits.', '');
   return `${lines.join('\n')}\n`;
 }

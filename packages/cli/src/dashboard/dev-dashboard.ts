@@ -1,0 +1,70 @@
+import { CliErrors } from '../errors.ts';
+import { BusPanel } from './bus-panel.ts';
+import type { DashboardService, ServiceControl } from './dashboard-api.ts';
+import type { DashboardPlan } from './dashboard-options.ts';
+import { type DashboardServer, startDashboardServer } from './dashboard-server.ts';
+import type { DevHub } from './dev-hub.ts';
+import { OutboxPanel } from './outbox-panel.ts';
+
+/** The dashboard of one `outrig dev` run, with the database panels it opened. */
+export interface DevDashboard {
+  readonly url: string;
+  /** Where the services export spans: the dashboard's URL (OTLP/HTTP, `/v1/traces`). */
+  readonly otlpEndpoint: string;
+  close(): Promise<void>;
+}
+
+export interface DevDashboardOptions {
+  readonly plan: DashboardPlan & { enabled: true };
+  readonly system: string;
+  readonly services: readonly DashboardService[];
+  readonly hub: DevHub;
+  /** Each service's environment in this run (DATABASE_URL, BUS_URL). */
+  readonly envs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  readonly control: ServiceControl;
+}
+
+/**
+ * Starts the dashboard for `outrig dev`: on the planned port, or on a free one when the default
+ * port is taken (CLI_DASHBOARD_PORT_IN_USE when the port was asked for).
+ */
+export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDashboard> {
+  const databases = new Map<string, string>();
+  let busUrl: string | undefined;
+  for (const [name, env] of o.envs) {
+    if (env.DATABASE_URL?.startsWith('postgres')) databases.set(name, env.DATABASE_URL);
+    if (busUrl === undefined && env.BUS_URL?.startsWith('postgres')) busUrl = env.BUS_URL;
+  }
+  const outbox = new OutboxPanel(databases);
+  const bus = busUrl === undefined ? undefined : new BusPanel(busUrl);
+  const context = {
+    system: o.system,
+    services: o.services,
+    hub: o.hub,
+    outbox,
+    ...(bus === undefined ? {} : { bus }),
+    control: o.control,
+  };
+  let server: DashboardServer;
+  try {
+    server = await startDashboardServer(context, o.plan.port).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' && !o.plan.strict) return startDashboardServer(context, 0);
+      throw err;
+    });
+  } catch (cause) {
+    await Promise.allSettled([outbox.close(), bus?.close()]);
+    throw CliErrors.CLI_DASHBOARD_PORT_IN_USE({
+      params: { port: o.plan.port, source: o.plan.source, reason: (cause as Error).message },
+      cause,
+    });
+  }
+  bus?.watch((event) => o.hub.busEvent(event));
+  return {
+    url: server.url,
+    otlpEndpoint: server.url,
+    async close() {
+      await server.close();
+      await Promise.allSettled([outbox.close(), bus?.close()]);
+    },
+  };
+}
