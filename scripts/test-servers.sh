@@ -77,6 +77,12 @@ ensure_pkg promtool --no-install-recommends prometheus
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 ||
   { echo "test-servers: prometheus/promtool could not be installed" >&2; status=1; }
 
+# Chromium (Debian's package, no browser download): the dashboard's browser test drives it with
+# playwright-core at /usr/bin/chromium.
+ensure_pkg chromium chromium
+[ -x /usr/bin/chromium ] ||
+  { echo "test-servers: /usr/bin/chromium could not be installed (the dashboard's browser test needs it)" >&2; status=1; }
+
 # etcd: installed, not started (the discovery tests start their own on free ports, with a temp
 # data dir, and SIGKILL and restart it).
 ensure_pkg etcd etcd-server etcd-client

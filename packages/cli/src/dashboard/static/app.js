@@ -11,7 +11,8 @@ const state = {
   traceId: null,
   spanId: null,
 };
-const PALETTE = ['#2563eb', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#65a30d', '#dc2626'];
+// Dark enough for text on white and on the warning/error row tints (WCAG AA).
+const PALETTE = ['#1d4ed8', '#047857', '#9a4a06', '#6d28d9', '#be185d', '#0e7490', '#3f6212', '#b91c1c'];
 const colours = new Map();
 const colourOf = (service) => {
   if (!colours.has(service)) colours.set(service, PALETTE[colours.size % PALETTE.length]);
@@ -27,7 +28,7 @@ function h(tag, attrs = {}, ...children) {
     else if (k === 'style') el.style.cssText = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat())
+  for (const c of children.flat(Number.POSITIVE_INFINITY))
     if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
@@ -500,15 +501,19 @@ function showSpan(data, s) {
     ]),
   ];
   $('#span-detail').replaceChildren(
-    h('h4', {}, `${s.service} · ${s.name}`),
     h(
-      'dl',
+      'div',
       {},
-      pairs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+      h('h4', {}, `${s.service} · ${s.name}`),
+      h(
+        'dl',
+        {},
+        pairs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+      ),
+      s.events.length ? h('p', {}, `Events: ${s.events.map((e) => e.name).join(', ')}`) : null,
+      h('h4', {}, 'Log lines of this span'),
+      logs.length ? h('ol', { class: 'logs' }, logs.map(logItem)) : h('p', { class: 'empty' }, 'None.'),
     ),
-    s.events.length ? h('p', {}, `Events: ${s.events.map((e) => e.name).join(', ')}`) : null,
-    h('h4', {}, 'Log lines of this span'),
-    logs.length ? h('ol', { class: 'logs' }, logs.map(logItem)) : h('p', { class: 'empty' }, 'None.'),
   );
 }
 

@@ -1,0 +1,236 @@
+/**
+ * The dashboard in a real browser: the shop under `outrig dev` (embedded PostgreSQL, postgres
+ * transport), Debian's Chromium driven by playwright-core. Log in, create a product from the API
+ * explorer, watch product.created arrive live, open its trace across services, stop
+ * notification-service and see it go red and the lag grow, start it and see the lag drain, and
+ * check every view with axe-core (no serious or critical violations).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { eventually, freePort } from '@outrig/testing';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin.ts');
+const SHOP = path.join(import.meta.dirname, '..', '..', '..', 'examples', 'shop');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI === 'true') {
+  throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/test-servers.sh does)`);
+}
+
+describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig dev)', () => {
+  let home: string;
+  let dev: ChildProcess;
+  let output = '';
+  let browser: Browser;
+  let page: Page;
+  let dashboard = '';
+
+  beforeAll(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), 'outrig-dashboard-'));
+    await chmod(home, 0o755); // as root the embedded server runs as `postgres`: it must get through
+    const port = await freePort();
+    dashboard = `http://127.0.0.1:${port}`;
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      OUTRIG_HOME: home,
+      OUTRIG_PG_PORT: '0',
+      OUTRIG_DASHBOARD_PORT: String(port),
+      AUTH_SERVICE_PORT: '0',
+      INVENTORY_SERVICE_PORT: '0',
+      NOTIFICATION_SERVICE_PORT: '0',
+      GATEWAY_PORT: '0',
+      LOG_LEVEL: 'info',
+    };
+    for (const name of Object.keys(env)) {
+      if (/^(DATABASE_URL|BUS_URL|REGISTRY_URL|JWT_|AUTH_CLIENT|SHOP_ADMIN_|OTEL_|NODE_ENV$)/.test(name))
+        delete env[name];
+    }
+    dev = spawn(process.execPath, [BIN, 'dev', '--cwd', SHOP, '--start-timeout', '150'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    dev.stdout!.on('data', (d) => (output += d));
+    dev.stderr!.on('data', (d) => (output += d));
+    await eventually(
+      'the shop to start',
+      async () => (output.includes('shop is running:') ? true : undefined),
+      {
+        timeoutMs: 240_000,
+        context: () => output.slice(-4000),
+      },
+    );
+    expect(output).toContain(`Dashboard (logs, traces, events, API explorer): ${dashboard}`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    // bypassCSP: axe-core is injected into the page, which the dashboard's CSP would refuse.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+    context.setDefaultTimeout(60_000);
+    page = await context.newPage();
+    await page.goto(dashboard);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dev && dev.exitCode === null) {
+      const exited = new Promise((r) => dev.once('exit', r));
+      dev.kill('SIGTERM');
+      await exited;
+    }
+    await rm(home, { recursive: true, force: true });
+  }, 60_000);
+
+  /** axe-core on the current view: no serious or critical violations. */
+  async function accessible(view: string): Promise<void> {
+    // Runs in the page: no DOM types here, so the page's globals are reached through globalThis.
+    type Axe = {
+      run(
+        ctx: unknown,
+      ): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }>;
+    };
+    if (!(await page.evaluate(() => (globalThis as unknown as { axe?: Axe }).axe !== undefined)))
+      await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const g = globalThis as unknown as { axe: Axe; document: unknown };
+      const result = await g.axe.run(g.document);
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        targets: v.nodes.map((n) => n.target).slice(0, 3),
+      }));
+    });
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious, `${view}: ${JSON.stringify(serious)}`).toEqual([]);
+  }
+
+  const row = (service: string) => page.locator(`#services tr[data-service="${service}"]`);
+
+  it('shows every service up, with its readiness checks and versions', async () => {
+    for (const s of ['auth-service', 'inventory-service', 'notification-service', 'gateway'])
+      await expect.poll(() => row(s).getAttribute('data-state'), { timeout: 60_000 }).toBe('up');
+    await expect.poll(() => row('inventory-service').innerText()).toMatch(/v1 deprecated.*v2 current/s);
+    expect(await row('inventory-service').innerText()).toContain('database: ok');
+    await accessible('System');
+  });
+
+  it('logs in, creates a product from the API explorer, sees product.created live and its trace', async () => {
+    // A second tab on the Events view before the product exists: the event must arrive live.
+    const events = await page.context().newPage();
+    await events.goto(`${dashboard}/#events`);
+    await events.locator('#bus tbody').waitFor();
+
+    await page.getByRole('link', { name: 'API explorer', exact: true }).click();
+    await page.getByLabel('Password').fill('shop-admin-dev-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect
+      .poll(() => page.locator('#login-state').innerText())
+      .toContain('Logged in as admin@shop.local');
+    await accessible('API explorer');
+
+    await page.getByLabel('Filter').fill('products');
+    const create = page.locator('#operations button', { hasText: /POST\s*\/api\/v2\/products$/ });
+    await expect.poll(() => create.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await create.first().click();
+    expect(await page.locator('#request select[name="method"]').inputValue()).toBe('POST');
+    await page.getByLabel('Body (JSON)').fill(
+      JSON.stringify({
+        name: 'Browser lamp',
+        sku: 'BROWSER-1',
+        stock: 3,
+        price: { amount: 1999, currency: 'EUR' },
+      }),
+    );
+    await page.getByRole('button', { name: 'Send through the gateway' }).click();
+    await expect.poll(() => page.locator('#response .badge').first().innerText()).toBe('201');
+    const body = JSON.parse(await page.locator('#response pre').innerText()) as { data: { id: string } };
+
+    const created = events.locator(`#bus tr[data-type="product.created"]`);
+    await expect.poll(() => created.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(await created.first().innerText()).toContain(body.data.id);
+    await events.close();
+
+    await page.locator('#open-trace').click();
+    const waterfall = page.locator('#trace-detail .waterfall');
+    for (const service of ['gateway', 'inventory-service', 'notification-service']) {
+      await expect
+        .poll(() => waterfall.locator(`li[data-service="${service}"]`).count(), { timeout: 60_000 })
+        .toBeGreaterThan(0);
+    }
+    // The async hop: the outbox write, the relay's publish and the consume in one waterfall.
+    const names = await waterfall.innerText();
+    expect(names).toMatch(/outbox\.write[\s\S]*relay\.publish[\s\S]*consume/);
+    await page.locator('#trace-detail .waterfall button', { hasText: 'relay.publish' }).first().click();
+    await expect.poll(() => page.locator('#span-detail').innerText()).toContain('producer');
+    await accessible('Traces');
+  });
+
+  it('shows notification-service red when stopped, the lag growing, and draining once started', async () => {
+    await page.getByRole('link', { name: 'System', exact: true }).click();
+    await page.getByRole('button', { name: 'Stop notification-service' }).click();
+    await expect
+      .poll(() => row('notification-service').getAttribute('data-state'), { timeout: 60_000 })
+      .toBe('stopped');
+    expect(await row('notification-service').getAttribute('class')).toContain('bad');
+
+    // Another product while nobody consumes: the group's lag grows.
+    await page.getByRole('link', { name: 'API explorer', exact: true }).click();
+    await page.locator('#request select[name="method"]').selectOption('POST');
+    await page.getByLabel('Path').fill('/api/v2/products');
+    await page.getByLabel('Body (JSON)').fill(
+      JSON.stringify({
+        name: 'Lagging lamp',
+        sku: 'BROWSER-2',
+        stock: 1,
+        price: { amount: 5, currency: 'EUR' },
+      }),
+    );
+    await page.getByRole('button', { name: 'Send through the gateway' }).click();
+    await expect.poll(() => page.locator('#response .badge').first().innerText()).toBe('201');
+
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    const lag = page.locator(
+      '#consumers tr[data-group="notification-service"][data-topic="product.events"] .lag',
+    );
+    await expect
+      .poll(async () => Number(await lag.innerText().catch(() => '0')), { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    await accessible('Events');
+
+    await page.getByRole('link', { name: 'System', exact: true }).click();
+    await page.getByRole('button', { name: 'Start notification-service' }).click();
+    await expect
+      .poll(() => row('notification-service').getAttribute('data-state'), { timeout: 120_000 })
+      .toBe('up');
+    await page.getByRole('link', { name: 'Events', exact: true }).click();
+    await expect
+      .poll(async () => Number(await lag.innerText().catch(() => '-1')), { timeout: 120_000 })
+      .toBe(0);
+  });
+
+  it('filters the logs by service', async () => {
+    await page.getByRole('link', { name: 'Logs', exact: true }).click();
+    await expect.poll(() => page.locator('#logs li').count(), { timeout: 30_000 }).toBeGreaterThan(1);
+    await page.locator('#log-filter select[name="service"]').selectOption('inventory-service');
+    await expect
+      .poll(async () => new Set(await page.locator('#logs li .svc').allInnerTexts()))
+      .toEqual(new Set(['inventory-service']));
+    await accessible('Logs');
+  });
+});
