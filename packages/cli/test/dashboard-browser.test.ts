@@ -11,6 +11,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { createPgClient, resolveDatabaseUrl } from '@outrig/db';
 import { eventually, freePort } from '@outrig/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -222,6 +223,34 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
     await expect
       .poll(async () => Number(await lag.innerText().catch(() => '-1')), { timeout: 120_000 })
       .toBe(0);
+  });
+
+  it('retries a parked event from the Events view: the relay publishes it again', async () => {
+    // Park the latest product event as a relay does after its last attempt.
+    const db = await resolveDatabaseUrl({ serviceName: 'inventory-service', rootDir: home });
+    const sql = createPgClient({ url: db.url, max: 1 });
+    try {
+      const { rows } = await sql.query<{ id: string }>(
+        `UPDATE outbox SET state = 'parked', attempts = 10, last_error = 'broker refused (parked by the test)'
+          WHERE id = (SELECT id FROM outbox WHERE topic = 'product.events' ORDER BY seq DESC LIMIT 1) RETURNING id::text`,
+      );
+      const id = rows[0]!.id;
+      await page.getByRole('link', { name: 'Events', exact: true }).click();
+      const parked = page.locator(`#outboxes [data-service="inventory-service"] tr[data-id="${id}"]`);
+      await expect.poll(() => parked.innerText(), { timeout: 30_000 }).toContain('broker refused');
+      await accessible('Events with a parked event');
+      await parked.getByRole('button', { name: 'Retry' }).click();
+      await expect.poll(() => parked.count(), { timeout: 30_000 }).toBe(0);
+      await eventually('the retried event to be delivered', async () => {
+        const { rows: state } = await sql.query<{ state: string }>('SELECT state FROM outbox WHERE id = $1', [
+          id,
+        ]);
+        return state[0]?.state === 'delivered' ? true : undefined;
+      });
+    } finally {
+      await sql.close();
+      await db.stop();
+    }
   });
 
   it('filters the logs by service', async () => {
