@@ -5,20 +5,14 @@
  * notification-service and see it go red and the lag grow, start it and see the lag drain, and
  * check every view with axe-core (no serious or critical violations).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { createPgClient, resolveDatabaseUrl } from '@outrig/db';
-import { eventually, freePort } from '@outrig/testing';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { eventually } from '@outrig/testing';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, type DevShop, launchChromium, startDevShop } from './support/dev-shop.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin.ts');
-const SHOP = path.join(import.meta.dirname, '..', '..', '..', 'examples', 'shop');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI === 'true') {
@@ -26,61 +20,17 @@ if (!haveChromium && process.env.CI === 'true') {
 }
 
 describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig dev)', () => {
+  let shop: DevShop;
   let home: string;
-  let dev: ChildProcess;
-  let output = '';
   let browser: Browser;
   let page: Page;
   let dashboard = '';
 
   beforeAll(async () => {
-    home = await mkdtemp(path.join(os.tmpdir(), 'outrig-dashboard-'));
-    await chmod(home, 0o755); // as root the embedded server runs as `postgres`: it must get through
-    const port = await freePort();
-    dashboard = `http://127.0.0.1:${port}`;
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      OUTRIG_HOME: home,
-      OUTRIG_PG_PORT: '0',
-      OUTRIG_DASHBOARD_PORT: String(port),
-      AUTH_SERVICE_PORT: '0',
-      INVENTORY_SERVICE_PORT: '0',
-      NOTIFICATION_SERVICE_PORT: '0',
-      GATEWAY_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    for (const name of Object.keys(env)) {
-      if (/^(DATABASE_URL|BUS_URL|REGISTRY_URL|JWT_|AUTH_CLIENT|SHOP_ADMIN_|OTEL_|NODE_ENV$)/.test(name))
-        delete env[name];
-    }
-    dev = spawn(process.execPath, [BIN, 'dev', '--cwd', SHOP, '--start-timeout', '150'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    dev.stdout!.on('data', (d) => (output += d));
-    dev.stderr!.on('data', (d) => (output += d));
-    await eventually(
-      'the shop to start',
-      async () => (output.includes('shop is running:') ? true : undefined),
-      {
-        timeoutMs: 240_000,
-        context: () => output.slice(-4000),
-      },
-    );
-    expect(output).toContain(`Dashboard (logs, traces, events, API explorer): ${dashboard}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    shop = await startDevShop();
+    ({ dashboard, home } = shop);
+    expect(shop.output()).toContain(`Dashboard (logs, traces, events, API explorer): ${dashboard}`);
+    browser = await launchChromium();
     // bypassCSP: axe-core is injected into the page, which the dashboard's CSP would refuse.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
     context.setDefaultTimeout(60_000);
@@ -90,12 +40,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
 
   afterAll(async () => {
     await browser?.close();
-    if (dev && dev.exitCode === null) {
-      const exited = new Promise((r) => dev.once('exit', r));
-      dev.kill('SIGTERM');
-      await exited;
-    }
-    await rm(home, { recursive: true, force: true });
+    await shop?.stop();
   }, 60_000);
 
   /** axe-core on the current view: no serious or critical violations. */

@@ -60,6 +60,11 @@ export class DashboardApi {
     this.#ctx = ctx;
   }
 
+  /** The system's name and services, without asking them anything (the page's header). */
+  info(): ApiResult {
+    return ok({ system: this.#ctx.system, services: this.#ctx.services.map((s) => s.name) });
+  }
+
   /** Every service: process, health and readiness, versions, metrics; the observed map. */
   async system(): Promise<ApiResult> {
     const { hub } = this.#ctx;

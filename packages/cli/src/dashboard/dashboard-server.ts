@@ -83,6 +83,7 @@ export async function startDashboardServer(ctx: DashboardContext, port: number):
   }
 
   async function getRoute(path: string, q: URLSearchParams): Promise<ApiResult | undefined> {
+    if (path === '/api/info') return api.info();
     if (path === '/api/system') return api.system();
     if (path === '/api/events') return api.events();
     if (path === '/api/logs') return api.logs(q);

@@ -295,6 +295,9 @@ function pickOperation(o) {
   form.path.value = o.path;
   const schema = o.op.requestBody?.content?.['application/json']?.schema;
   form.body.value = schema ? JSON.stringify(sample(schema), null, 2) : '';
+  const needsToken = (o.op.security ?? state.openapi.security ?? []).length > 0;
+  $('#op-summary').textContent =
+    `${o.op.summary ?? `${o.method} ${o.path}`}${needsToken ? ' · needs a token (log in above)' : ''}${o.path.includes('{') ? ' · fill in the {parameters} of the path' : ''}`;
   form.path.focus();
 }
 
@@ -760,6 +763,13 @@ function connect() {
   });
 }
 
+api('/api/info')
+  .then((info) => {
+    $('#system-name').textContent = info.system;
+    document.title = `${info.system} · Outrig dashboard`;
+    fillServiceSelects(info.services);
+  })
+  .catch(() => {});
 state.token = sessionStorage.getItem('outrig.token');
 state.user = sessionStorage.getItem('outrig.user');
 renderLogin();
