@@ -19,6 +19,10 @@ if (!haveChromium && process.env.CI === 'true') {
   throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/test-servers.sh does)`);
 }
 
+/** expect.poll with room for a loaded machine (its default gives up after a second). */
+const until = <T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(fn, { timeout: 60_000, interval: 250, ...options });
+
 describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig dev)', () => {
   let shop: DevShop;
   let home: string;
@@ -70,8 +74,8 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
 
   it('shows every service up, with its readiness checks and versions', async () => {
     for (const s of ['auth-service', 'inventory-service', 'notification-service', 'gateway'])
-      await expect.poll(() => row(s).getAttribute('data-state'), { timeout: 60_000 }).toBe('up');
-    await expect.poll(() => row('inventory-service').innerText()).toMatch(/v1 deprecated.*v2 current/s);
+      await until(() => row(s).getAttribute('data-state'), { timeout: 60_000 }).toBe('up');
+    await until(() => row('inventory-service').innerText()).toMatch(/v1 deprecated.*v2 current/s);
     expect(await row('inventory-service').innerText()).toContain('database: ok');
     await accessible('System');
   });
@@ -92,7 +96,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
 
     await page.getByLabel('Filter').fill('products');
     const create = page.locator('#operations button', { hasText: /POST\s*\/api\/v2\/products$/ });
-    await expect.poll(() => create.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await until(() => create.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await create.first().click();
     expect(await page.locator('#request select[name="method"]').inputValue()).toBe('POST');
     await page.getByLabel('Body (JSON)').fill(
@@ -104,11 +108,11 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
       }),
     );
     await page.getByRole('button', { name: 'Send through the gateway' }).click();
-    await expect.poll(() => page.locator('#response .badge').first().innerText()).toBe('201');
+    await until(() => page.locator('#response .badge').first().innerText()).toBe('201');
     const body = JSON.parse(await page.locator('#response pre').innerText()) as { data: { id: string } };
 
     const created = events.locator(`#bus tr[data-type="product.created"]`);
-    await expect.poll(() => created.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await until(() => created.count(), { timeout: 60_000 }).toBeGreaterThan(0);
     expect(await created.first().innerText()).toContain(body.data.id);
     await events.close();
 
@@ -123,7 +127,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
     const names = await waterfall.innerText();
     expect(names).toMatch(/outbox\.write[\s\S]*relay\.publish[\s\S]*consume/);
     await page.locator('#trace-detail .waterfall button', { hasText: 'relay.publish' }).first().click();
-    await expect.poll(() => page.locator('#span-detail').innerText()).toContain('producer');
+    await until(() => page.locator('#span-detail').innerText()).toContain('producer');
     await accessible('Traces');
   });
 
@@ -148,7 +152,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
       }),
     );
     await page.getByRole('button', { name: 'Send through the gateway' }).click();
-    await expect.poll(() => page.locator('#response .badge').first().innerText()).toBe('201');
+    await until(() => page.locator('#response .badge').first().innerText()).toBe('201');
 
     await page.getByRole('link', { name: 'Events', exact: true }).click();
     const lag = page.locator(
@@ -182,10 +186,10 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
       const id = rows[0]!.id;
       await page.getByRole('link', { name: 'Events', exact: true }).click();
       const parked = page.locator(`#outboxes [data-service="inventory-service"] tr[data-id="${id}"]`);
-      await expect.poll(() => parked.innerText(), { timeout: 30_000 }).toContain('broker refused');
+      await until(() => parked.innerText(), { timeout: 30_000 }).toContain('broker refused');
       await accessible('Events with a parked event');
       await parked.getByRole('button', { name: 'Retry' }).click();
-      await expect.poll(() => parked.count(), { timeout: 30_000 }).toBe(0);
+      await until(() => parked.count(), { timeout: 30_000 }).toBe(0);
       await eventually('the retried event to be delivered', async () => {
         const { rows: state } = await sql.query<{ state: string }>('SELECT state FROM outbox WHERE id = $1', [
           id,
@@ -198,9 +202,15 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium (the shop under outrig
     }
   });
 
+  it('says when no service runs sagas', async () => {
+    await page.getByRole('link', { name: 'Sagas', exact: true }).click();
+    await until(() => page.locator('#sagas').innerText()).toContain('No service runs sagas');
+    await accessible('Sagas');
+  });
+
   it('filters the logs by service', async () => {
     await page.getByRole('link', { name: 'Logs', exact: true }).click();
-    await expect.poll(() => page.locator('#logs li').count(), { timeout: 30_000 }).toBeGreaterThan(1);
+    await until(() => page.locator('#logs li').count(), { timeout: 30_000 }).toBeGreaterThan(1);
     await page.locator('#log-filter select[name="service"]').selectOption('inventory-service');
     await expect
       .poll(async () => new Set(await page.locator('#logs li .svc').allInnerTexts()))

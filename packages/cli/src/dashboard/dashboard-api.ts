@@ -4,6 +4,7 @@ import type { DevHub } from './dev-hub.ts';
 import type { LogFilter } from './log-store.ts';
 import { MetricsTracker } from './metrics-summary.ts';
 import type { OutboxPanel } from './outbox-panel.ts';
+import type { SagaPanel } from './saga-panel.ts';
 import { fetchMetricsText, probeService } from './service-probe.ts';
 import type { TraceFilter } from './trace-store.ts';
 
@@ -30,6 +31,7 @@ export interface DashboardContext {
   readonly services: readonly DashboardService[];
   readonly hub: DevHub;
   readonly outbox: OutboxPanel;
+  readonly sagas: SagaPanel;
   /** The postgres transport's bus, when the system uses it. */
   readonly bus?: BusPanel;
   readonly control: ServiceControl;
@@ -147,6 +149,42 @@ export class DashboardApi {
       : ok({ [action === 'retry' ? 'retried' : 'skipped']: n });
   }
 
+  async sagas(): Promise<ApiResult> {
+    return ok({ sagas: await this.#ctx.sagas.views() });
+  }
+
+  async saga(service: string, id: string): Promise<ApiResult> {
+    try {
+      const saga = await this.#ctx.sagas.show(service, id);
+      return saga === undefined ? notFound(`service ${service} with a database`) : ok({ saga });
+    } catch (err) {
+      return sagaError(err);
+    }
+  }
+
+  async sagaAction(
+    service: string,
+    id: string,
+    action: 'retry' | 'abort' | 'resume',
+    body: unknown,
+  ): Promise<ApiResult> {
+    const reason = (body as { reason?: unknown } | undefined)?.reason;
+    try {
+      const request = await this.#ctx.sagas.act(
+        service,
+        id,
+        action,
+        typeof reason === 'string' && reason !== '' ? reason : undefined,
+      );
+      if (request === undefined) return notFound(`service ${service} with a database`);
+      if (request.error) return { status: 409, body: { error: request.error, request } };
+      // Not carried out in time: recorded, it runs when the service's saga runtime is up.
+      return { status: request.handledAt === null ? 202 : 200, body: { request } };
+    } catch (err) {
+      return sagaError(err);
+    }
+  }
+
   async serviceAction(service: string, action: 'stop' | 'start'): Promise<ApiResult> {
     if (!this.#ctx.services.some((s) => s.name === service)) return notFound(`service ${service}`);
     await (action === 'stop' ? this.#ctx.control.stop(service) : this.#ctx.control.start(service));
@@ -220,4 +258,12 @@ export class DashboardApi {
       };
     }
   }
+}
+
+/** SAGA_NOT_FOUND (404) and SAGA_ACTION_NOT_ALLOWED (409) as answers; anything else is thrown. */
+function sagaError(err: unknown): ApiResult {
+  const e = err as { code?: string; status?: number; message?: string };
+  if (e.code === 'SAGA_NOT_FOUND' || e.code === 'SAGA_ACTION_NOT_ALLOWED')
+    return { status: e.status ?? 409, body: { error: { code: e.code, message: e.message } } };
+  throw err;
 }

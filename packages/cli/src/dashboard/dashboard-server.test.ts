@@ -2,8 +2,10 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardContext } from './dashboard-api.ts';
 import { type DashboardServer, startDashboardServer } from './dashboard-server.ts';
+import { DatabasePools } from './database-pools.ts';
 import { DevHub } from './dev-hub.ts';
 import { OutboxPanel } from './outbox-panel.ts';
+import { SagaPanel } from './saga-panel.ts';
 
 /** An OTLP/JSON export of one server span, as an exporter sends it. */
 const otlpJson = (traceId: string) => ({
@@ -50,7 +52,8 @@ describe('the dashboard server', () => {
         },
       ],
       hub,
-      outbox: new OutboxPanel(new Map()),
+      outbox: new OutboxPanel(new DatabasePools(new Map())),
+      sagas: new SagaPanel(new DatabasePools(new Map())),
       control: {
         stop: async (s) => void calls.push(`stop ${s}`),
         start: async (s) => void calls.push(`start ${s}`),

@@ -92,6 +92,9 @@ export async function startDashboardServer(ctx: DashboardContext, port: number):
       return api.trace(decodeURIComponent(path.slice('/api/traces/'.length)));
     if (path === '/api/outbox') return api.outbox();
     if (path === '/api/openapi') return api.openapi();
+    if (path === '/api/sagas') return api.sagas();
+    const saga = /^\/api\/sagas\/([^/]+)\/([^/]+)$/.exec(path);
+    if (saga) return api.saga(decodeURIComponent(saga[1]!), decodeURIComponent(saga[2]!));
     return undefined;
   }
 
@@ -99,6 +102,16 @@ export async function startDashboardServer(ctx: DashboardContext, port: number):
     if (path === '/api/send') return api.send(body);
     const service = /^\/api\/services\/([^/]+)\/(stop|start)$/.exec(path);
     if (service) return api.serviceAction(decodeURIComponent(service[1]!), service[2] as 'stop' | 'start');
+    const sagaAction = /^\/api\/sagas\/([^/]+)\/([^/]+)\/(retry|abort|resume)$/.exec(path);
+    if (sagaAction) {
+      const [, service, id, action] = sagaAction as unknown as [
+        string,
+        string,
+        string,
+        'retry' | 'abort' | 'resume',
+      ];
+      return api.sagaAction(decodeURIComponent(service), decodeURIComponent(id), action, body);
+    }
     const outbox = /^\/api\/outbox\/([^/]+)\/(retry|skip)$/.exec(path);
     if (outbox) return api.outboxAction(decodeURIComponent(outbox[1]!), outbox[2] as 'retry' | 'skip', body);
     return undefined;

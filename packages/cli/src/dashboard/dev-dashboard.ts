@@ -3,8 +3,10 @@ import { BusPanel } from './bus-panel.ts';
 import type { DashboardService, ServiceControl } from './dashboard-api.ts';
 import type { DashboardPlan } from './dashboard-options.ts';
 import { type DashboardServer, startDashboardServer } from './dashboard-server.ts';
+import { DatabasePools } from './database-pools.ts';
 import type { DevHub } from './dev-hub.ts';
 import { OutboxPanel } from './outbox-panel.ts';
+import { SagaPanel } from './saga-panel.ts';
 
 /** The dashboard of one `outrig dev` run, with the database panels it opened. */
 export interface DevDashboard {
@@ -35,13 +37,15 @@ export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDash
     if (env.DATABASE_URL?.startsWith('postgres')) databases.set(name, env.DATABASE_URL);
     if (busUrl === undefined && env.BUS_URL?.startsWith('postgres')) busUrl = env.BUS_URL;
   }
-  const outbox = new OutboxPanel(databases);
+  const pools = new DatabasePools(databases);
+  const outbox = new OutboxPanel(pools);
   const bus = busUrl === undefined ? undefined : new BusPanel(busUrl);
   const context = {
     system: o.system,
     services: o.services,
     hub: o.hub,
     outbox,
+    sagas: new SagaPanel(pools),
     ...(bus === undefined ? {} : { bus }),
     control: o.control,
   };
@@ -52,7 +56,7 @@ export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDash
       throw err;
     });
   } catch (cause) {
-    await Promise.allSettled([outbox.close(), bus?.close()]);
+    await Promise.allSettled([pools.close(), bus?.close()]);
     throw CliErrors.CLI_DASHBOARD_PORT_IN_USE({
       params: { port: o.plan.port, source: o.plan.source, reason: (cause as Error).message },
       cause,
@@ -64,7 +68,7 @@ export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDash
     otlpEndpoint: server.url,
     async close() {
       await server.close();
-      await Promise.allSettled([outbox.close(), bus?.close()]);
+      await Promise.allSettled([pools.close(), bus?.close()]);
     },
   };
 }

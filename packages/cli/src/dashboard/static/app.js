@@ -59,9 +59,9 @@ function debounce(fn, wait) {
 }
 
 // ---------- navigation ----------
-const views = ['system', 'api', 'traces', 'events', 'logs'];
+const views = ['system', 'api', 'traces', 'events', 'sagas', 'logs'];
 function route() {
-  const [view, arg] = location.hash.slice(1).split('/');
+  const [view, arg, arg2] = location.hash.slice(1).split('/').map(decodeURIComponent);
   state.view = views.includes(view) ? view : 'system';
   for (const s of document.querySelectorAll('main > section')) s.hidden = s.dataset.view !== state.view;
   for (const a of document.querySelectorAll('header nav a')) {
@@ -77,6 +77,10 @@ function route() {
   if (state.view === 'api') loadOpenApi();
   if (state.view === 'events') loadEvents();
   if (state.view === 'logs') loadLogs();
+  if (state.view === 'sagas') {
+    state.saga = arg && arg2 ? { service: arg, id: arg2 } : null;
+    loadSagas();
+  }
 }
 window.addEventListener('hashchange', () => {
   route();
@@ -681,6 +685,204 @@ async function outboxAction(service, action, id) {
   loadEvents();
 }
 
+// ---------- Sagas ----------
+const SAGA_BAD = new Set(['compensation_failed', 'compensating']);
+const SAGA_ACTIONS = {
+  retry: ['running', 'compensating'],
+  abort: ['running'],
+  resume: ['compensation_failed'],
+};
+const SAGA_LABELS = { retry: 'Retry the step', abort: 'Abort (compensate)', resume: 'Resume compensation' };
+
+async function loadSagas() {
+  let sagas;
+  try {
+    ({ sagas } = await api('/api/sagas'));
+  } catch (err) {
+    $('#sagas').replaceChildren(h('p', { class: 'empty' }, `Cannot read the sagas: ${err.message}`));
+    return;
+  }
+  const cards = sagas.map((v) =>
+    h(
+      'div',
+      { class: 'card', dataset: { service: v.service } },
+      h(
+        'h3',
+        {},
+        v.service,
+        ' ',
+        h(
+          'span',
+          { class: 'muted' },
+          Object.entries(v.counts)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(' · '),
+        ),
+      ),
+      v.instances.length
+        ? h(
+            'table',
+            {},
+            h('caption', {}, 'Instances, newest first'),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Instance', 'Saga', 'Key', 'Status', 'Step', 'Updated'].map((c) =>
+                  h('th', { scope: 'col' }, c),
+                ),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              v.instances.map((i) =>
+                h(
+                  'tr',
+                  {
+                    class: `clickable${state.saga?.id === i.id ? ' selected' : ''}`,
+                    dataset: { id: i.id, status: i.status },
+                  },
+                  h(
+                    'td',
+                    {},
+                    h('a', { href: `#sagas/${encodeURIComponent(v.service)}/${i.id}` }, i.id.slice(0, 8)),
+                  ),
+                  h('td', {}, `${i.saga} v${i.version}`),
+                  h('td', {}, i.key),
+                  h(
+                    'td',
+                    {},
+                    h(
+                      'span',
+                      {
+                        class: `badge ${SAGA_BAD.has(i.status) ? 'bad' : i.status === 'running' ? 'warn' : 'ok'}`,
+                      },
+                      i.status,
+                    ),
+                  ),
+                  h('td', {}, `${i.phase} ${i.step}`),
+                  h('td', {}, time(i.updatedAt)),
+                ),
+              ),
+            ),
+          )
+        : h('p', { class: 'empty' }, 'No instances yet.'),
+    ),
+  );
+  $('#sagas').replaceChildren(
+    ...(cards.length
+      ? cards
+      : [
+          h(
+            'p',
+            { class: 'empty' },
+            'No service runs sagas: none of the service databases has the saga tables (@outrig/sagas).',
+          ),
+        ]),
+  );
+  if (state.saga) openSaga(state.saga.service, state.saga.id);
+  else $('#saga-detail').hidden = true;
+}
+
+async function openSaga(service, id, message) {
+  const box = $('#saga-detail');
+  box.hidden = false;
+  let saga;
+  try {
+    ({ saga } = await api(`/api/sagas/${encodeURIComponent(service)}/${id}`));
+  } catch (err) {
+    box.replaceChildren(h('p', { class: 'empty' }, `Saga instance ${id}: ${err.message}`));
+    return;
+  }
+  const actions = Object.entries(SAGA_ACTIONS).filter(([, statuses]) => statuses.includes(saga.status));
+  box.replaceChildren(
+    h('h3', {}, `${saga.saga} ${saga.key} `, h('span', { class: 'badge' }, saga.status)),
+    h(
+      'p',
+      { class: 'muted' },
+      `${service} · instance ${saga.id} · ${saga.phase} step ${saga.step} · started ${time(saga.startedAt)}`,
+    ),
+    message ? h('p', { role: 'status' }, message) : null,
+    actions.length
+      ? h(
+          'p',
+          {},
+          actions.map(([a]) => [
+            h('button', { type: 'button', onclick: () => sagaAction(service, id, a) }, SAGA_LABELS[a]),
+            ' ',
+          ]),
+        )
+      : null,
+    h('h4', {}, 'Timeline'),
+    h(
+      'ol',
+      { class: 'devlog timeline' },
+      saga.history.map((e) =>
+        h(
+          'li',
+          {},
+          `${time(e.at)} `,
+          h('strong', {}, e.kind),
+          e.from !== e.to ? ` ${e.from ?? 'new'} → ${e.to}` : '',
+          e.step !== undefined && e.step !== null ? ` · ${e.phase ?? ''} step ${e.step}` : '',
+          e.attempt ? ` · attempt ${e.attempt}` : '',
+          e.detail
+            ? h('div', { class: 'muted' }, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail))
+            : null,
+        ),
+      ),
+    ),
+    saga.timers.length
+      ? [
+          h('h4', {}, 'Timers'),
+          h(
+            'ul',
+            {},
+            saga.timers.map((t) => h('li', {}, `${t.name} due ${new Date(t.dueAt).toLocaleString()}`)),
+          ),
+        ]
+      : null,
+    saga.parked.length
+      ? [
+          h('h4', {}, 'Parked messages'),
+          h(
+            'ul',
+            {},
+            saga.parked.map((p) => h('li', {}, `${p.type}: ${p.reason}`)),
+          ),
+        ]
+      : null,
+    h('h4', {}, 'State'),
+    h('pre', { tabindex: '0', 'aria-label': 'Saga state' }, JSON.stringify(saga.state, null, 2)),
+  );
+}
+
+async function sagaAction(service, id, action) {
+  if (action === 'abort' && !confirm('Abort this saga? Its completed steps are compensated.')) return;
+  let message;
+  try {
+    const res = await fetch(`/api/sagas/${encodeURIComponent(service)}/${id}/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const body = await res.json();
+    message =
+      res.status === 200
+        ? `${SAGA_LABELS[action]}: done, it is ${body.request.outcome} now.`
+        : res.status === 202
+          ? `${SAGA_LABELS[action]}: recorded; it runs when the service's saga runtime is up.`
+          : `${SAGA_LABELS[action]} refused: ${body.error?.message ?? res.status}`;
+  } catch (err) {
+    message = `Not sent: ${err.message}`;
+  }
+  await openSaga(service, id, message);
+  loadSagas();
+}
+
 // ---------- Logs ----------
 function setLogFilter(values) {
   const f = $('#log-filter');
@@ -779,4 +981,5 @@ setInterval(() => {
   if (document.hidden) return;
   if (state.view === 'system') loadSystem();
   if (state.view === 'events') loadEvents();
+  if (state.view === 'sagas') loadSagas();
 }, 3000);
