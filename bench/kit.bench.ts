@@ -2,7 +2,9 @@
 // and the same again with tracing on (`--import @outrig/core/telemetry`, every request sampled,
 // spans exported over OTLP/HTTP protobuf to a local sink), alternating rounds in one run, plus
 // cold start and idle RSS of the inventory service.
-// Usage: npm run bench:kit -- [--rounds 3] [--duration 5] [--connections 100] [--warmup 3] [--logs file|devnull]
+// `--sink dashboard` makes the sink do what `outrig dev`'s dashboard does with each export (decode
+// the protobuf, keep the spans by trace): the services' cost of running under the dashboard.
+// Usage: npm run bench:kit -- [--rounds 3] [--duration 5] [--connections 100] [--warmup 3] [--logs file|devnull] [--sink plain|dashboard]
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, serverAvailable } from '@outrig/testing';
+import { decodeOtlpTraceProtobuf, spansFromOtlp } from '@outrig/testing/otlp';
+import { TraceStore } from '../packages/cli/src/dashboard/trace-store.ts';
 import { parseLoadArgs } from './lib/args.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { machineLine } from './lib/machine.ts';
@@ -19,7 +23,10 @@ import { type ServerProcess, type ServerProcessOptions, startServer } from './li
 
 const root = join(import.meta.dirname, '..');
 const loadAtStart = loadavg()[0] ?? 0;
-const args = parseLoadArgs(process.argv.slice(2));
+const args = parseLoadArgs(process.argv.slice(2), ['sink']);
+const sinkKind = args.extra.sink ?? 'plain';
+if (sinkKind !== 'plain' && sinkKind !== 'dashboard')
+  throw new Error(`--sink must be plain or dashboard, got ${sinkKind}`);
 const logTo = args.logs === 'file' ? join(tmpdir(), `outrig-bench-kit-${process.pid}.log`) : '/dev/null';
 const HELLO = '/api/v1/hello';
 const COLD_STARTS = 5;
@@ -86,7 +93,7 @@ const bareStart = await coldStart({ script: join(root, 'bench/servers/bare-serve
 
 // --- throughput ------------------------------------------------------------------------------
 
-const sink = await startOtlpSink();
+const sink = await startOtlpSink(sinkKind === 'dashboard');
 const bare = await startServer({ script: join(root, 'bench/servers/bare-server.ts') });
 const kit = await startServer({
   script: join(root, 'bench/servers/kit-server.ts'),
@@ -102,6 +109,8 @@ const traced = await startServer({
     OTEL_TRACES_SAMPLER: 'always_on',
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    // outrig dev exports every 500 ms so that a trace shows up at once.
+    ...(sinkKind === 'dashboard' ? { OTEL_BSP_SCHEDULE_DELAY: '500' } : {}),
   },
   stdoutTo: logTo,
 });
@@ -136,6 +145,7 @@ try {
 }
 const sinkBytes = sink.bytes();
 const sinkExports = sink.exports();
+const receiverUsPerReq = (sink.receiverMs() * 1000) / Math.max(1, tracedRequests);
 
 // --- report ----------------------------------------------------------------------------------
 
@@ -195,6 +205,14 @@ printTable(
       `${round((tracedRps / bareRps) * 100, 1)} % (target ≥ 60 %)`,
     ],
     ['tracing overhead per request (server CPU, over kit)', `${round(tracedCpu - kitCpu, 1)} µs`],
+    ...(sinkKind === 'dashboard'
+      ? [
+          [
+            'dashboard receiver work per request (decode + keep, in outrig dev)',
+            `${round(receiverUsPerReq, 1)} µs`,
+          ],
+        ]
+      : []),
     [
       'OTLP received from the traced server',
       `${sinkExports} requests, ${round(sinkBytes / 1024 ** 2, 1)} MiB (${round(sinkBytes / Math.max(1, tracedRequests))} B per request)`,
@@ -224,6 +242,7 @@ if (sinkExports === 0) {
 }
 printJsonLine({
   bench: 'kit',
+  sink: sinkKind,
   bare_rps: round(bareRps),
   kit_rps: round(kitRps),
   ratio: round(ratio, 3),
@@ -233,6 +252,7 @@ printJsonLine({
   tracing_p99_ms: round(med(p99Of, 'traced'), 2),
   tracing_cpu_us_per_req: round(tracedCpu, 1),
   tracing_export_bytes_per_req: round(sinkBytes / Math.max(1, tracedRequests)),
+  ...(sinkKind === 'dashboard' ? { receiver_us_per_req: round(receiverUsPerReq, 1) } : {}),
   cold_start_ms: inventory ? round(inventory.ms) : null,
   idle_rss_mb: inventory ? round(inventory.rss, 1) : null,
   bare_p99_ms: round(med(p99Of, 'bare'), 2),
@@ -272,22 +292,34 @@ function logLines(): string {
 
 /**
  * A trivial OTLP/HTTP sink for the traced server: reads each export, answers an empty (success)
- * response, counts requests and bytes. It never decodes, so it costs the load generator little.
+ * response, counts requests and bytes. It never decodes, so it costs the load generator little —
+ * unless `asDashboard`: then it decodes and keeps the spans as `outrig dev`'s receiver does.
  */
-async function startOtlpSink(): Promise<{
+async function startOtlpSink(asDashboard: boolean): Promise<{
   url: string;
   bytes: () => number;
   exports: () => number;
+  /** Time spent decoding and storing (the dashboard's receiver work), 0 for the plain sink. */
+  receiverMs: () => number;
   close: () => Promise<void>;
 }> {
   let bytes = 0;
   let exports = 0;
+  let receiverMs = 0;
+  const store = new TraceStore();
   const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      if (asDashboard) chunks.push(chunk);
     });
     req.on('end', () => {
       exports++;
+      if (asDashboard) {
+        const began = performance.now();
+        store.add(spansFromOtlp(decodeOtlpTraceProtobuf(Buffer.concat(chunks)), 'protobuf'));
+        receiverMs += performance.now() - began;
+      }
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
@@ -296,6 +328,7 @@ async function startOtlpSink(): Promise<{
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     bytes: () => bytes,
     exports: () => exports,
+    receiverMs: () => receiverMs,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -125,7 +125,8 @@ export class BusPanel {
   }
 }
 
-function busEvent(topic: string, partition: number, offset: number, text: string, at: Date): BusEvent {
+/** A row of the bus log as a {@link BusEvent} (the CloudEvent's fields, its trace id, dead-letter extensions). */
+export function busEvent(topic: string, partition: number, offset: number, text: string, at: Date): BusEvent {
   let e: Record<string, unknown> = {};
   try {
     e = JSON.parse(text) as Record<string, unknown>;
@@ -142,5 +143,15 @@ function busEvent(topic: string, partition: number, offset: number, text: string
     ...(traceparent.length === 4 ? { traceId: traceparent[1]! } : {}),
     time: at.toISOString(),
     data: e.data,
+    ...(typeof e.deadletterreason === 'string'
+      ? {
+          deadLetter: {
+            reason: e.deadletterreason,
+            attempts: Number(e.deadletterattempts ?? 0),
+            group: String(e.deadlettergroup ?? ''),
+            topic: String(e.deadlettertopic ?? ''),
+          },
+        }
+      : {}),
   };
 }

@@ -35,6 +35,8 @@ export interface DashboardContext {
   /** The postgres transport's bus, when the system uses it. */
   readonly bus?: BusPanel;
   readonly control: ServiceControl;
+  /** False when the services export their spans elsewhere (OTEL_EXPORTER_OTLP_ENDPOINT was set). */
+  readonly receivesTraces?: boolean;
 }
 
 /** A JSON answer: status and body. */
@@ -64,7 +66,11 @@ export class DashboardApi {
 
   /** The system's name and services, without asking them anything (the page's header). */
   info(): ApiResult {
-    return ok({ system: this.#ctx.system, services: this.#ctx.services.map((s) => s.name) });
+    return ok({
+      system: this.#ctx.system,
+      services: this.#ctx.services.map((s) => s.name),
+      receivesTraces: this.#ctx.receivesTraces !== false,
+    });
   }
 
   /** Every service: process, health and readiness, versions, metrics; the observed map. */

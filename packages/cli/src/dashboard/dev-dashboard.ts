@@ -24,6 +24,8 @@ export interface DevDashboardOptions {
   /** Each service's environment in this run (DATABASE_URL, BUS_URL). */
   readonly envs: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly control: ServiceControl;
+  /** False when the services export their spans elsewhere (the user's OTLP endpoint). */
+  readonly receivesTraces: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDash
     sagas: new SagaPanel(pools),
     ...(bus === undefined ? {} : { bus }),
     control: o.control,
+    receivesTraces: o.receivesTraces,
   };
   let server: DashboardServer;
   try {

@@ -22,6 +22,8 @@ export interface BusEvent {
   readonly traceId?: string;
   readonly time: string;
   readonly data: unknown;
+  /** Set on a dead-letter topic: why the consumer group gave up on the event. */
+  readonly deadLetter?: { reason: string; attempts: number; group: string; topic: string };
 }
 
 /** What `outrig dev` knows of a service's process, from its lifecycle events. */

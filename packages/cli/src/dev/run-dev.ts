@@ -95,6 +95,7 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
     const behindGateway = system.services.some((s) => s.kind === 'gateway');
     const databaseEnvs = new Map<string, Record<string, string>>();
     for (const service of services) databaseEnvs.set(service.name, await databases.envFor(service));
+    const ownCollector = Object.keys(dashboardTelemetryEnv('http://127.0.0.1', io.env)).length === 0;
     if (hub && dashboardPlan.enabled) {
       dashboard = await startDevDashboard({
         plan: dashboardPlan,
@@ -113,6 +114,7 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
           stop: async (name) => runners.find((r) => r.service.name === name)?.pause(),
           start: async (name) => runners.find((r) => r.service.name === name)?.resume(),
         },
+        receivesTraces: !ownCollector,
       });
     }
     const telemetry = dashboard ? dashboardTelemetryEnv(dashboard.otlpEndpoint, io.env) : {};

@@ -416,7 +416,16 @@ const loadTraces = debounce(async () => {
     ),
   );
   $('#traces tbody').replaceChildren(
-    ...(rows.length ? rows : [emptyRow(6, 'No traces yet — send a request from the API explorer.')]),
+    ...(rows.length
+      ? rows
+      : [
+          emptyRow(
+            6,
+            state.receivesTraces === false
+              ? 'The services export their spans to your OTEL_EXPORTER_OTLP_ENDPOINT, not here: look there.'
+              : 'No traces yet — send a request from the API explorer.',
+          ),
+        ]),
   );
 }, 150);
 $('#trace-filter').addEventListener('input', loadTraces);
@@ -535,6 +544,23 @@ async function loadEvents() {
     $('#bus tbody').replaceChildren(
       emptyRow(6, 'No events yet — create something through the API explorer.'),
     );
+  const dead = bus.filter((e) => e.deadLetter).reverse();
+  $('#dead tbody').replaceChildren(
+    ...(dead.length
+      ? dead.map((e) =>
+          h(
+            'tr',
+            { class: 'bad', dataset: { id: e.id } },
+            h('td', {}, time(e.time)),
+            h('td', {}, e.deadLetter.group),
+            h('td', {}, e.type),
+            h('td', {}, e.subject ?? ''),
+            h('td', {}, `${e.deadLetter.reason} (${e.deadLetter.attempts} attempts)`),
+            h('td', {}, e.traceId ? h('a', { href: `#traces/${e.traceId}` }, 'trace') : '–'),
+          ),
+        )
+      : [emptyRow(6, 'None — every event was handled.')]),
+  );
   $('#dev-events').replaceChildren(...events.slice().reverse().map(devItem));
   renderOutbox(outbox);
 }
@@ -968,6 +994,7 @@ function connect() {
 api('/api/info')
   .then((info) => {
     $('#system-name').textContent = info.system;
+    state.receivesTraces = info.receivesTraces;
     document.title = `${info.system} · Outrig dashboard`;
     fillServiceSelects(info.services);
   })
