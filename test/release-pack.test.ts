@@ -104,6 +104,12 @@ describe('npm run release:pack', () => {
         files.some((f) => f.startsWith('package/dist/') && f.endsWith('.js')),
         p.name,
       ).toBe(true);
+      // The dev dashboard's page is served from the package (plain files, no build step).
+      if (p.name === 'outrig') {
+        expect(files).toEqual(
+          expect.arrayContaining(['package/dashboard-ui/index.html', 'package/dashboard-ui/app.js']),
+        );
+      }
     }
   });
 

@@ -4,6 +4,7 @@ import type { DevHub } from './dev-hub.ts';
 import type { LogFilter } from './log-store.ts';
 import { MetricsTracker } from './metrics-summary.ts';
 import type { OutboxPanel } from './outbox-panel.ts';
+import type { RegistryPanel } from './registry-panel.ts';
 import type { SagaPanel } from './saga-panel.ts';
 import { fetchMetricsText, probeService } from './service-probe.ts';
 import type { TraceFilter } from './trace-store.ts';
@@ -32,6 +33,8 @@ export interface DashboardContext {
   readonly hub: DevHub;
   readonly outbox: OutboxPanel;
   readonly sagas: SagaPanel;
+  /** The registry the services register in, when the dashboard can read it. */
+  readonly registry?: RegistryPanel;
   /** The postgres transport's bus, when the system uses it. */
   readonly bus?: BusPanel;
   readonly control: ServiceControl;
@@ -80,20 +83,25 @@ export class DashboardApi {
       this.#ctx.services.map(async (s) => {
         const process = hub.process(s.name) ?? null;
         const stopped = process?.state === 'stopped';
-        const [probe, metricsText] = stopped
-          ? [undefined, undefined]
-          : await Promise.all([probeService(s.url), fetchMetricsText(s.url)]);
+        const [probe, metricsText, registered] = await Promise.all([
+          stopped ? undefined : probeService(s.url),
+          stopped ? undefined : fetchMetricsText(s.url),
+          this.#ctx.registry?.instances(s.name),
+        ]);
         return {
           ...s,
           process,
+          registry: registered ?? null,
           probe: probe ?? null,
           metrics: metricsText === undefined ? null : this.#metrics.record(s.name, metricsText),
         };
       }),
     );
     const gateway = this.#ctx.services.find((s) => s.kind === 'gateway');
+    const bus = await this.#ctx.bus?.view();
     return ok({
       system: this.#ctx.system,
+      consumers: bus?.consumers ?? [],
       gateway: gateway?.url ?? null,
       auth: this.#ctx.services.find((s) => s.auth)?.name ?? null,
       services,

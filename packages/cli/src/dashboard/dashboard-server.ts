@@ -19,7 +19,9 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/assets/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
-const STATIC_DIR = new URL('./static/', import.meta.url);
+// The page is plain files in the package's own `dashboard-ui/` folder (published beside dist/,
+// like @outrig/auth's drizzle/): the same relative path from src/dashboard and dist/dashboard.
+const STATIC_DIR = new URL('../../dashboard-ui/', import.meta.url);
 const MAX_BODY = 8 * 1024 * 1024;
 
 /**

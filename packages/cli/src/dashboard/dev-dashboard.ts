@@ -6,6 +6,7 @@ import { type DashboardServer, startDashboardServer } from './dashboard-server.t
 import { DatabasePools } from './database-pools.ts';
 import type { DevHub } from './dev-hub.ts';
 import { OutboxPanel } from './outbox-panel.ts';
+import { RegistryPanel } from './registry-panel.ts';
 import { SagaPanel } from './saga-panel.ts';
 
 /** The dashboard of one `outrig dev` run, with the database panels it opened. */
@@ -26,6 +27,8 @@ export interface DevDashboardOptions {
   readonly control: ServiceControl;
   /** False when the services export their spans elsewhere (the user's OTLP endpoint). */
   readonly receivesTraces: boolean;
+  /** The registry the services use (`local:`, a REGISTRY_URL) and OUTRIG_HOME; none: not shown. */
+  readonly registry?: { readonly url: string; readonly home: string };
 }
 
 /**
@@ -42,12 +45,14 @@ export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDash
   const pools = new DatabasePools(databases);
   const outbox = new OutboxPanel(pools);
   const bus = busUrl === undefined ? undefined : new BusPanel(busUrl);
+  const registry = o.registry && new RegistryPanel(o.registry.url, o.registry.home);
   const context = {
     system: o.system,
     services: o.services,
     hub: o.hub,
     outbox,
     sagas: new SagaPanel(pools),
+    ...(registry ? { registry } : {}),
     ...(bus === undefined ? {} : { bus }),
     control: o.control,
     receivesTraces: o.receivesTraces,
@@ -59,7 +64,7 @@ export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDash
       throw err;
     });
   } catch (cause) {
-    await Promise.allSettled([pools.close(), bus?.close()]);
+    await Promise.allSettled([pools.close(), bus?.close(), registry?.close()]);
     throw CliErrors.CLI_DASHBOARD_PORT_IN_USE({
       params: { port: o.plan.port, source: o.plan.source, reason: (cause as Error).message },
       cause,
@@ -71,7 +76,7 @@ export async function startDevDashboard(o: DevDashboardOptions): Promise<DevDash
     otlpEndpoint: server.url,
     async close() {
       await server.close();
-      await Promise.allSettled([pools.close(), bus?.close()]);
+      await Promise.allSettled([pools.close(), bus?.close(), registry?.close()]);
     },
   };
 }

@@ -115,6 +115,7 @@ async function runSystem(options: DevOptions, io: CliIo, signals: DevSignals): P
           start: async (name) => runners.find((r) => r.service.name === name)?.resume(),
         },
         receivesTraces: !ownCollector,
+        ...registrySpec(system, io.env, home),
       });
     }
     const telemetry = dashboard ? dashboardTelemetryEnv(dashboard.otlpEndpoint, io.env) : {};
@@ -255,4 +256,14 @@ function processSignals(): DevSignals {
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** The registry the services use in this run, for the dashboard: REGISTRY_URL, else `local:` for a local system. */
+function registrySpec(
+  system: System,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): { registry?: { url: string; home: string } } {
+  const url = env.REGISTRY_URL || (system.registry === 'local' ? 'local:' : undefined);
+  return url === undefined ? {} : { registry: { url, home } };
 }

@@ -150,7 +150,7 @@ function renderServices(sys) {
         st.detail,
         checks.length ? h('div', { class: 'muted' }, checks.map(([k, v]) => `${k}: ${v}`).join(' · ')) : null,
       ),
-      h('td', { class: 'num' }, s.process?.pid || '–'),
+      h('td', {}, h('div', { class: 'num' }, s.process?.pid || '–'), registryCell(s.registry)),
       h(
         'td',
         { class: 'num' },
@@ -198,6 +198,15 @@ function renderServices(sys) {
       ),
     ),
   );
+  for (const c of sys.consumers ?? [])
+    edges.push(
+      h(
+        'li',
+        {},
+        `${c.group} consumes ${c.topic} `,
+        h('span', { class: 'muted' }, `group ${c.group} · lag ${c.lag} · ${c.members} live member(s)`),
+      ),
+    );
   $('#edges').replaceChildren(
     ...(edges.length
       ? edges
@@ -208,6 +217,18 @@ function renderServices(sys) {
             'Nothing observed yet — calls and event deliveries appear here as traces arrive.',
           ),
         ]),
+  );
+}
+
+function registryCell(r) {
+  if (!r) return null;
+  if (r.error) return h('div', { class: 'muted' }, `registry: ${r.error}`);
+  const n = r.instances.length;
+  return h(
+    'div',
+    { class: n ? 'muted' : 'badge bad' },
+    n === 1 ? '1 instance registered' : `${n} instances registered`,
+    n ? h('div', {}, r.instances.map((i) => i.url).join(', ')) : null,
   );
 }
 
