@@ -20,6 +20,7 @@ try {
     console.log(`docs/guides/images/dashboard-${view}.png`);
   };
   await page.goto(`${shop.dashboard}/#api`);
+  await page.getByLabel('Email').fill('admin@shop.local');
   await page.getByLabel('Password').fill('shop-admin-dev-password');
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByText('Logged in as').waitFor();

@@ -1016,6 +1016,26 @@ api('/api/info')
   .then((info) => {
     $('#system-name').textContent = info.system;
     state.receivesTraces = info.receivesTraces;
+    if (!info.auth) {
+      $('#login').replaceChildren(
+        h('h3', {}, 'Log in'),
+        h(
+          'p',
+          { class: 'muted' },
+          'This system has no token issuer (a service with "auth": true in outrig.json): requests go without a token.',
+        ),
+      );
+    }
+    if (!info.gateway) {
+      $('#request').replaceChildren(
+        h('h3', {}, 'Request'),
+        h(
+          'p',
+          { class: 'empty' },
+          'This system has no gateway (a service with "kind": "gateway"): the explorer sends requests through it.',
+        ),
+      );
+    }
     document.title = `${info.system} · Outrig dashboard`;
     fillServiceSelects(info.services);
   })

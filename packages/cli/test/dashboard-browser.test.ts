@@ -91,6 +91,7 @@ describe.skipIf(!haveChromium)(
       await events.locator('#bus tbody').waitFor();
 
       await page.getByRole('link', { name: 'API explorer', exact: true }).click();
+      await page.getByLabel('Email').fill('admin@shop.local');
       await page.getByLabel('Password').fill('shop-admin-dev-password');
       await page.getByRole('button', { name: 'Log in' }).click();
       await until(() => page.locator('#login-state').innerText()).toContain('Logged in as admin@shop.local');

@@ -72,6 +72,8 @@ export class DashboardApi {
     return ok({
       system: this.#ctx.system,
       services: this.#ctx.services.map((s) => s.name),
+      auth: this.#ctx.services.find((s) => s.auth)?.name ?? null,
+      gateway: this.#ctx.services.find((s) => s.kind === 'gateway')?.name ?? null,
       receivesTraces: this.#ctx.receivesTraces !== false,
     });
   }
