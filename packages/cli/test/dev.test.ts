@@ -5,8 +5,9 @@
  * Slow-ish: every system initialises an embedded server (seconds to tens of seconds here).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
-import { freePort } from '@outrig/testing';
+import { eventually, freePort } from '@outrig/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, copyFixture, DevProcess, postmasterPid, removeFixture } from './support/dev-process.ts';
 
@@ -66,6 +67,30 @@ describe('outrig dev (real processes, embedded PostgreSQL)', () => {
     expect((await hello(ports.greeter)).env).toBe('from outrig.json');
     const db = await where(ports.keeper);
     expect(db).toMatchObject({ database: 'keeper', dataDir: path.join(dir, '.outrig', 'postgres') });
+  });
+
+  it('serves the dashboard, and points the services at its trace receiver', async () => {
+    const [dashboard] = dev.events('dashboard');
+    expect(dashboard).toMatchObject({
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      otlp: true,
+    });
+    const page = await fetch(String(dashboard!.url));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Outrig dashboard</title>');
+    const info = (await (await fetch(`${dashboard!.url}/api/info`)).json()) as {
+      system: string;
+      services: string[];
+    };
+    expect(info).toMatchObject({ system: 'devfix', services: ['greeter', 'keeper'] });
+    // Every service answers with tracing on: its spans reach the dashboard's receiver.
+    await hello(ports.greeter);
+    await eventually('a span of greeter', async () => {
+      const { traces } = (await (await fetch(`${dashboard!.url}/api/traces?service=greeter`)).json()) as {
+        traces: unknown[];
+      };
+      return traces.length > 0 ? true : undefined;
+    });
   });
 
   it('reloads a service when one of its files changes: the next request sees the change', async () => {
@@ -213,6 +238,30 @@ describe('outrig dev: two systems at once, failures', () => {
     );
     expect(await dev.exited).toBe(1);
     expect(dev.stderr).toContain('CLI_DEV_START_FAILED: greeter failed to start (no /health within 0.2 s)');
+  }, 60_000);
+
+  it('the dashboard: refused under NODE_ENV=production when asked for, a taken port asked for is an error', async () => {
+    const dir = await copyFixture('dashboard');
+    dirs.push(dir);
+    const refused = new DevProcess(['--dashboard-port', '0'], { NODE_ENV: 'production' }, dir);
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr).toContain('error: CLI_DASHBOARD_REFUSED:');
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const dev = new DevProcess(
+        ['--only', 'greeter'],
+        { GREETER_PORT: String(await freePort()), OUTRIG_DASHBOARD_PORT: String(port) },
+        dir,
+      );
+      expect(await dev.exited).toBe(1);
+      expect(dev.stderr).toContain(
+        `error: CLI_DASHBOARD_PORT_IN_USE: The dashboard cannot listen on 127.0.0.1:${port}`,
+      );
+    } finally {
+      taken.close();
+    }
   }, 60_000);
 
   it('--only with an unknown service is a coded error naming the services', async () => {
