@@ -548,6 +548,17 @@ function showSpan(data, s) {
         pairs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
       ),
       s.events.length ? h('p', {}, `Events: ${s.events.map((e) => e.name).join(', ')}`) : null,
+      s.links.length
+        ? h(
+            'p',
+            {},
+            'Linked: ',
+            s.links.map((l) => [
+              h('a', { href: `#traces/${l.traceId}` }, `trace ${l.traceId.slice(0, 8)}…`),
+              ' ',
+            ]),
+          )
+        : null,
       h('h4', {}, 'Log lines of this span'),
       logs.length ? h('ol', { class: 'logs' }, logs.map(logItem)) : h('p', { class: 'empty' }, 'None.'),
     ),
