@@ -138,14 +138,15 @@ export class ServiceRunner {
     if (this.stopping || this.paused) return;
     this.paused = true;
     clearTimeout(this.backoff);
-    const proc = this.current;
-    await new Promise<void>((resolve) => {
+    // In the queue: a reload under way finishes first, and its new process is the one stopped.
+    const pid = await new Promise<number>((resolve) => {
       this.enqueue(async () => {
+        const proc = this.current;
         await proc?.stop(RELOAD_GRACE_MS);
-        resolve();
+        resolve(proc?.pid ?? 0);
       });
     });
-    this.out.emit({ event: 'paused', service: this.service.name, pid: proc?.pid ?? 0 });
+    this.out.emit({ event: 'paused', service: this.service.name, pid });
   }
 
   /** Starts a paused service again; resolves once it answers /health (or has exited). */
