@@ -15,6 +15,8 @@ const service = (env: Record<string, string> = {}): SystemService => ({
   auth: false,
   migrations: 'src/migrations.ts',
   config: 'src/config.ts',
+  routes: 'src/routes.ts',
+  calls: [],
 });
 const parts = (telemetry: Record<string, string>) => ({
   home: '/sys',
