@@ -214,9 +214,10 @@ describe.skipIf(!haveChromium)(
       }
     });
 
-    it('says when no service runs sagas', async () => {
+    it('lists the services that run sagas: order-service (the order saga)', async () => {
       await page.getByRole('link', { name: 'Sagas', exact: true }).click();
-      await until(() => page.locator('#sagas').innerText()).toContain('No service runs sagas');
+      await until(() => page.locator('#sagas .card[data-service="order-service"]').count()).toBe(1);
+      await expect(page.locator('#sagas').innerText()).resolves.not.toContain('No service runs sagas');
       await accessible('Sagas');
     });
 
