@@ -37,3 +37,14 @@ export function asCommandError(command: Command, cause: unknown): Error {
   for (let c: Command | null = command; c; c = c.parent) name.unshift(c.name());
   return CliErrors.CLI_COMMAND_FAILED({ params: { command: name.join(' '), reason }, cause });
 }
+
+/** A repeatable comma-separated option (`--only a,b --only c`): its values in order, trimmed. */
+export function commaList(value: string, previous: string[] | undefined): string[] {
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
+}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import {
   asCommandError,
+  commaList,
   type SystemOptions,
   systemOf,
   systemOption,
@@ -36,7 +37,7 @@ export function addContractCommands(program: Command, io: CliIo): void {
     .description("Compare each service's OpenAPI and AsyncAPI with the recorded contract (contracts/)");
   const common = (command: Command) =>
     systemOption(command)
-      .option('--only <services>', 'only these services (comma-separated)', list)
+      .option('--only <services>', 'only these services (comma-separated)', commaList)
       .option(
         '--url <service=url...>',
         'where a service answers (default http://127.0.0.1:<its port>, as outrig dev runs it)',
@@ -207,14 +208,4 @@ function sorted(value: unknown): unknown {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => [k, sorted(v)]),
   );
-}
-
-function list(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
 }

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { commaList } from '../command-helpers.ts';
 import type { CliIo } from '../io.ts';
 import { runDev } from './run-dev.ts';
 
@@ -8,7 +9,7 @@ export function addDevCommand(program: Command, io: CliIo): void {
     .command('dev')
     .description('Run the system of outrig.json: databases, every service with reload and restart')
     .option('--cwd <dir>', 'folder of the system (outrig.json here or above)', '.')
-    .option('--only <services>', 'run only these services (comma-separated)', list)
+    .option('--only <services>', 'run only these services (comma-separated)', commaList)
     .option('--json', 'one JSON object per line (started, ready, exited, restarted, reloaded, …)')
     .option('--start-timeout <seconds>', 'how long each service may take to answer /health', seconds, 60)
     .option('--no-standby', 'no warm standby process per service (reloads take longer, less memory)')
@@ -67,16 +68,6 @@ Examples:
           io,
         ),
     );
-}
-
-function list(value: string, previous: string[] | undefined): string[] {
-  return [
-    ...(previous ?? []),
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
 }
 
 function seconds(value: string): number {
