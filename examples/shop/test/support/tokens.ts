@@ -1,23 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createTestIssuer, type TestTokenClaims } from '@outrig/testing';
 
 /** The shop's issuer and audience (auth-service's defaults, docs/guides/authentication-and-authorization.md). */
 export const SHOP_ISSUER = 'http://127.0.0.1:8001';
 export const SHOP_AUDIENCE = 'outrig-shop';
 
 /** Claims a test token may set; everything else follows the token contract. */
-export interface TestClaims {
-  /** Default `['user']`. */
-  roles?: string[];
-  /** Default `'default'`; `null` leaves the claim out (as service tokens do). */
-  tenant?: string | null;
-  /** Space-separated scopes. */
-  scope?: string;
-  /** Default: a random UUID. */
-  sub?: string;
-}
+export type TestClaims = TestTokenClaims;
 
 /**
  * A stand-in for auth-service in tests: one ES256 key, its JWKS on a local HTTP server, and
@@ -48,10 +38,10 @@ export interface TestIssuer {
  *   headers: bearer(await issuer.admin()) });
  */
 export async function startTestIssuer(): Promise<TestIssuer> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk);
-  const jwks = JSON.stringify({ keys: [{ ...jwk, kid, alg: 'ES256', use: 'sig' }] });
+  // The signing is @outrig/testing's (as @outrig/auth signs); here it gets the shop's iss/aud and
+  // its JWKS on a real HTTP server, as services fetch auth-service's.
+  const issuer = await createTestIssuer({ issuer: SHOP_ISSUER, audience: SHOP_AUDIENCE });
+  const jwks = JSON.stringify(issuer.jwks);
   const server = createServer((req, res) => {
     if (req.url !== '/.well-known/jwks.json') {
       res.writeHead(404).end();
@@ -62,29 +52,11 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-
-  const token = (claims: TestClaims = {}) => {
-    const tenant = claims.tenant === undefined ? 'default' : claims.tenant;
-    return new SignJWT({
-      roles: claims.roles ?? ['user'],
-      ...(tenant === null ? {} : { tenant }),
-      ...(claims.scope ? { scope: claims.scope } : {}),
-    })
-      .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
-      .setIssuer(SHOP_ISSUER)
-      .setAudience(SHOP_AUDIENCE)
-      .setSubject(claims.sub ?? randomUUID())
-      .setJti(randomUUID())
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime('15m')
-      .sign(privateKey);
-  };
+  const token = (claims: TestClaims = {}) => issuer.token(claims);
   return {
     env: {
       JWT_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-      JWT_ISSUER: SHOP_ISSUER,
-      JWT_AUDIENCE: SHOP_AUDIENCE,
+      ...issuer.env,
     },
     token,
     admin: (tenant = 'default') => token({ roles: ['admin'], tenant }),
