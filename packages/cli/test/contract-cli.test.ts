@@ -1,6 +1,8 @@
 // `outrig contract update|check` on a one-service system whose service runs in this process:
 // recorded, unchanged, compatible, broken, deprecated, missing and unreachable.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createService, type Service, Type } from '@outrig/core';
@@ -118,6 +120,23 @@ describe('outrig contract', () => {
     expect(stderr).toMatch(/CLI_CONTRACT_BROKEN: 1 breaking change/);
     const json = JSON.parse((await outrig('check', '--json')).stdout);
     expect(json.services[0].documents[0]).toMatchObject({ kind: 'openapi', status: 'breaking' });
+  });
+
+  it('a URL that answers something other than a JSON document: CLI_CONTRACT_UNREACHABLE, not a stack', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>not a document</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { code, stderr } = await outrig('check', '--url', `things=${url}`);
+      expect(code).toBe(1);
+      expect(stderr).toContain('CLI_CONTRACT_UNREACHABLE');
+      expect(stderr).toContain('not a JSON document');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('the same change to a deprecated version passes', async () => {

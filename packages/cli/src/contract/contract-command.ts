@@ -179,7 +179,13 @@ async function fetchDocument(service: string, url: string): Promise<Record<strin
       params: { service, url, reason: `it answered ${res.status}` },
     });
   }
-  return (await res.json()) as Record<string, unknown>;
+  const document = (await res.json().catch(() => undefined)) as unknown;
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw CliErrors.CLI_CONTRACT_UNREACHABLE({
+      params: { service, url, reason: 'it answered 200 with something that is not a JSON document' },
+    });
+  }
+  return document as Record<string, unknown>;
 }
 
 function describe(result: ServiceResult, dir: string): string {
